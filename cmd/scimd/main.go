@@ -1,0 +1,61 @@
+// Command scimd is a SCIM 2.0 provisioning server. It wires the store, the
+// SCIM protocol layer and the conformance suite into one binary:
+//
+//	scimd serve      run the server (embedded SQLite by default)
+//	scimd migrate    apply, roll back or list schema migrations
+//	scimd tenant     create and list tenants
+//	scimd token      create, list and revoke bearer tokens
+//	scimd conformance  run the SCIM conformance suite against any server
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCmd().ExecuteContext(ctx); err != nil {
+		if code, ok := err.(exitCode); ok {
+			os.Exit(int(code))
+		}
+		fmt.Fprintln(os.Stderr, "scimd:", err)
+		os.Exit(1)
+	}
+}
+
+// exitCode ends the process with a status and no further message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+func rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "scimd",
+		Short:         "SCIM 2.0 provisioning server for Okta, Microsoft Entra ID and any SCIM client",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), conformanceCmd())
+	return root
+}
+
+// envOr returns the environment variable's value, or def.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds the --db flag every database command shares.
+func dbFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "db", envOr("SCIMD_DB", "sqlite://scimd.db"),
+		"database URL: sqlite://FILE, sqlite:///ABS/PATH or postgres://USER@HOST:PORT/DB?sslmode=disable (env SCIMD_DB)")
+}

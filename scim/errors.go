@@ -1,0 +1,117 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	scimerrors "github.com/elimity-com/scim/errors"
+
+	"github.com/scimd/scimd/mapping"
+	"github.com/scimd/scimd/store"
+)
+
+// Error is a SCIM error response (RFC 7644 §3.12): what the client sees.
+// Internal detail never goes in here; it is logged with the request id.
+type Error struct {
+	Status   int
+	ScimType string
+	Detail   string
+	// RetryAfter, in seconds, is sent as a Retry-After header when set.
+	RetryAfter int
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.ScimType, e.Detail) }
+
+// SCIM error types (RFC 7644 §3.12, RFC 9865 §2.5).
+const (
+	typeInvalidFilter = "invalidFilter"
+	typeTooMany       = "tooMany"
+	typeUniqueness    = "uniqueness"
+	typeMutability    = "mutability"
+	typeInvalidSyntax = "invalidSyntax"
+	typeInvalidPath   = "invalidPath"
+	typeNoTarget      = "noTarget"
+	typeInvalidValue  = "invalidValue"
+	typeInvalidVers   = "invalidVers"
+	typeInvalidCursor = "invalidCursor"
+	typeExpiredCursor = "expiredCursor"
+	typeInvalidCount  = "invalidCount"
+)
+
+func badRequest(scimType, format string, args ...any) *Error {
+	return &Error{Status: http.StatusBadRequest, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) *Error {
+	return &Error{Status: http.StatusNotFound, Detail: fmt.Sprintf(format, args...)}
+}
+
+// toError is the one place that turns errors from the layers below into
+// what the client sees.
+func toError(err error) *Error {
+	var se *Error
+	var me *mapping.Error
+	var ce *store.ConflictError
+	var ie *store.InvalidError
+	switch {
+	case errors.As(err, &se):
+		return se
+	case errors.As(err, &me):
+		return &Error{Status: http.StatusBadRequest, ScimType: me.ScimType, Detail: me.Detail}
+	case errors.As(err, &ce):
+		return &Error{Status: http.StatusConflict, ScimType: typeUniqueness,
+			Detail: fmt.Sprintf("%s is already in use by another resource of this tenant", ce.Field)}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Status: http.StatusConflict, ScimType: typeUniqueness, Detail: "a unique attribute is already in use"}
+	case errors.As(err, &ie):
+		return &Error{Status: http.StatusBadRequest, ScimType: typeInvalidValue, Detail: ie.Detail}
+	case errors.Is(err, store.ErrNotFound):
+		return notFound("the resource does not exist")
+	case errors.Is(err, store.ErrPrecondition):
+		return &Error{Status: http.StatusPreconditionFailed,
+			Detail: "the resource has changed since the version named in If-Match: fetch it again and retry"}
+	case errors.Is(err, store.ErrUnavailable):
+		return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
+			Detail: "the database is not answering; retry shortly"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
+			Detail: "the request took too long; retry shortly"}
+	}
+	return nil
+}
+
+// writeError answers with a SCIM error. An error that is not one of the
+// known kinds is a bug: it is logged and answered as a generic 500.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := toError(err)
+	if e == nil {
+		if errors.Is(err, context.Canceled) {
+			// The client went away; there is nobody to answer.
+			return
+		}
+		slog.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path,
+			"request_id", requestID(r.Context()))
+		e = &Error{Status: http.StatusInternalServerError,
+			Detail: "internal server error (request id " + requestID(r.Context()) + ")"}
+	} else if e.Status >= 500 {
+		slog.WarnContext(r.Context(), "request failed", "status", e.Status, "err", err,
+			"request_id", requestID(r.Context()))
+	}
+	if e.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="scimd"`)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	body, _ := json.Marshal(scimerrors.ScimError{
+		ScimType: scimerrors.ScimType(e.ScimType), Detail: e.Detail, Status: e.Status,
+	})
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(e.Status)
+	w.Write(body)
+}

@@ -1,0 +1,68 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/scimd/scimd/mapping"
+)
+
+// readJSON reads a request body holding one JSON object, keeping numbers
+// as json.Number so that none lose precision.
+func (s *Server) readJSON(r *http.Request) (mapping.Doc, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, tooLarge(s.cfg.MaxBodyBytes)
+		}
+		return nil, badRequest(typeInvalidSyntax, "could not read the request body")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest(typeInvalidSyntax, "the request body is empty: a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, badRequest(typeInvalidSyntax, "the request body is not valid JSON: %s", jsonErrorText(err))
+	}
+	if dec.More() {
+		return nil, badRequest(typeInvalidSyntax, "the request body holds more than one JSON value")
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return nil, badRequest(typeInvalidSyntax, "the request body must be a JSON object")
+	}
+	return doc, nil
+}
+
+// jsonErrorText describes a JSON syntax error by position, without Go type names.
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "unexpected end of input"
+	}
+	return "malformed JSON"
+}
+
+// writeJSON answers with a SCIM JSON document.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Documents are built from maps of plain values; this cannot happen
+		// short of a bug, and then the client still gets a SCIM error.
+		status = http.StatusInternalServerError
+		body = []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal server error"}`)
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -1,0 +1,417 @@
+package scim
+
+import (
+	"reflect"
+	"strings"
+
+	filter "github.com/scim2/filter-parser/v2"
+
+	"github.com/scimd/scimd/mapping"
+)
+
+const patchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+// patchOp is one operation of a PATCH request (RFC 7644 §3.5.2).
+type patchOp struct {
+	n        int    // position, for error details
+	op       string // "add", "remove" or "replace"
+	path     string
+	value    any
+	hasValue bool
+}
+
+// parsePatch reads a PatchOp request. Operation names are matched without
+// regard to case: Microsoft Entra ID sends "Replace", "Add", "Remove".
+func parsePatch(doc mapping.Doc) ([]patchOp, error) {
+	ok := false
+	if list, isList := lookupKey(doc, "schemas").([]any); isList {
+		for _, s := range list {
+			if str, _ := s.(string); strings.EqualFold(str, patchOpSchema) {
+				ok = true
+			}
+		}
+	}
+	if !ok {
+		return nil, badRequest(typeInvalidValue, "a PATCH request must have \"schemas\": [%q]", patchOpSchema)
+	}
+	raw, isList := lookupKey(doc, "Operations").([]any)
+	if !isList || len(raw) == 0 {
+		return nil, badRequest(typeInvalidValue, "a PATCH request needs \"Operations\": a non-empty array of {op, path, value}")
+	}
+	ops := make([]patchOp, 0, len(raw))
+	for i, el := range raw {
+		obj, ok := el.(map[string]any)
+		if !ok {
+			return nil, badRequest(typeInvalidSyntax, "Operations[%d] must be an object {op, path, value}", i)
+		}
+		op := patchOp{n: i}
+		name, _ := lookupKey(obj, "op").(string)
+		op.op = strings.ToLower(name)
+		if op.op != "add" && op.op != "remove" && op.op != "replace" {
+			return nil, badRequest(typeInvalidSyntax, "Operations[%d].op is %q: it must be add, remove or replace", i, name)
+		}
+		if p := lookupKey(obj, "path"); p != nil {
+			s, ok := p.(string)
+			if !ok {
+				return nil, badRequest(typeInvalidPath, "Operations[%d].path must be a string", i)
+			}
+			op.path = strings.TrimSpace(s)
+		}
+		for k, v := range obj {
+			if strings.EqualFold(k, "value") {
+				op.value, op.hasValue = v, true
+			}
+		}
+		switch {
+		case op.op == "remove" && op.path == "":
+			return nil, badRequest(typeNoTarget, "Operations[%d]: remove needs a path naming what to remove", i)
+		case op.op != "remove" && (!op.hasValue || op.value == nil):
+			return nil, badRequest(typeInvalidValue, "Operations[%d]: %s needs a value", i, op.op)
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+func lookupKey(doc map[string]any, key string) any {
+	if v, ok := doc[key]; ok {
+		return v
+	}
+	for k, v := range doc {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
+}
+
+// target is where an operation with a path applies.
+type target struct {
+	attr   *mapping.Attr     // top-level attribute
+	filter filter.Expression // value filter on a multi-valued attr, or nil
+	sub    *mapping.Attr     // sub-attribute, or nil
+}
+
+// resolvePath reads a PATCH path. A bare extension URN returns ext.
+func resolvePath(rt *mapping.ResourceType, n int, path string) (t target, ext *mapping.Schema, err error) {
+	if ext := rt.Extension(path); ext != nil {
+		return t, ext, nil
+	}
+	p, perr := filter.ParsePathNumber([]byte(path))
+	if perr != nil {
+		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q is not a valid attribute path (RFC 7644 §3.5.2), e.g. emails[type eq \"work\"].value", n, path)
+	}
+	t.attr = rt.Attr(p.AttributePath.URI(), p.AttributePath.AttributeName)
+	if t.attr == nil {
+		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q: %s has no attribute %q", n, path, rt.Name, p.AttributePath.AttributeName)
+	}
+	sub := p.AttributePath.SubAttributeName()
+	if sub == "" {
+		sub = p.SubAttributeName()
+	}
+	if sub != "" {
+		if t.sub = t.attr.SubAttr(sub); t.sub == nil {
+			return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q: %s has no sub-attribute %q", n, path, t.attr.Name, sub)
+		}
+	}
+	if p.ValueExpression != nil {
+		if !t.attr.MultiValued || t.attr.Type != mapping.Complex {
+			return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q: a value filter needs a multi-valued complex attribute", n, path)
+		}
+		t.filter = p.ValueExpression
+	}
+	return t, nil, nil
+}
+
+// applyPatch applies operations in order to a resource document.
+func applyPatch(rt *mapping.ResourceType, doc mapping.Doc, ops []patchOp) error {
+	for _, op := range ops {
+		if err := applyOp(rt, doc, op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyOp(rt *mapping.ResourceType, doc mapping.Doc, op patchOp) error {
+	if op.path == "" {
+		return applyNoPath(rt, doc, op, op.value)
+	}
+	t, ext, err := resolvePath(rt, op.n, op.path)
+	if err != nil {
+		return err
+	}
+	if ext != nil {
+		if op.op == "remove" {
+			delete(doc, ext.ID)
+			return nil
+		}
+		return applyNoPath(rt, doc, op, map[string]any{ext.ID: op.value})
+	}
+	leaf := t.attr
+	if t.sub != nil {
+		leaf = t.sub
+	}
+	if t.attr.Mutability == mapping.ReadOnly || leaf.Mutability == mapping.ReadOnly {
+		return badRequest(typeMutability, "Operations[%d]: %s is read-only", op.n, leaf.Path())
+	}
+	value := op.value
+	if op.hasValue && value != nil {
+		nv, err := mapping.NormalizeValue(leaf, value)
+		if err != nil {
+			return err
+		}
+		value = nv
+	}
+	return apply(containerOf(doc, t.attr, op.op != "remove"), t, op, value)
+}
+
+// applyNoPath applies an operation whose value holds attributes (RFC 7644
+// §3.5.2.1, §3.5.2.3 with no path). Read-only attributes in the value are
+// skipped: Okta sends the group's id along when renaming it.
+func applyNoPath(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, value any) error {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return badRequest(typeInvalidValue, "Operations[%d]: without a path, the value must be an object of attributes", op.n)
+	}
+	norm, err := rt.Normalize(obj)
+	if err != nil {
+		return err
+	}
+	for k, v := range norm {
+		if k == "schemas" {
+			continue
+		}
+		if ext := rt.Extension(k); ext != nil {
+			for ek, ev := range v.(mapping.Doc) {
+				if err := applyAttr(rt, doc, op, ext.Attr(ek), ev); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := applyAttr(rt, doc, op, rt.Attr("", k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyAttr(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, a *mapping.Attr, v any) error {
+	if a == nil || a.Mutability == mapping.ReadOnly {
+		return nil
+	}
+	return apply(containerOf(doc, a, true), target{attr: a}, op, v)
+}
+
+// containerOf returns the object holding a top-level attribute: the
+// document, or the attribute's extension object (created if asked).
+func containerOf(doc mapping.Doc, a *mapping.Attr, create bool) mapping.Doc {
+	if a.Schema == "" || a.Schema == mapping.UserSchema || a.Schema == mapping.GroupSchema {
+		return doc
+	}
+	ext, _ := doc[a.Schema].(map[string]any)
+	if ext == nil {
+		ext = mapping.Doc{}
+		if create {
+			doc[a.Schema] = ext
+		}
+	}
+	return ext
+}
+
+// apply carries out one operation on attribute t.attr of container c.
+func apply(c mapping.Doc, t target, op patchOp, v any) error {
+	a := t.attr
+	if t.filter == nil {
+		switch {
+		case t.sub == nil:
+			return applyWhole(c, a, op, v)
+		case !a.MultiValued:
+			obj, _ := c[a.Name].(map[string]any)
+			if op.op == "remove" {
+				if obj != nil {
+					delete(obj, t.sub.Name)
+				}
+				return nil
+			}
+			if obj == nil {
+				obj = mapping.Doc{}
+				c[a.Name] = obj
+			}
+			obj[t.sub.Name] = v
+			return nil
+		default:
+			// "emails.value" without a filter: every element.
+			list, _ := c[a.Name].([]any)
+			for _, el := range list {
+				if obj, ok := el.(map[string]any); ok {
+					if op.op == "remove" {
+						delete(obj, t.sub.Name)
+					} else {
+						obj[t.sub.Name] = v
+					}
+				}
+			}
+			return nil
+		}
+	}
+	list, _ := c[a.Name].([]any)
+	var matched []int
+	for i, el := range list {
+		obj, _ := el.(map[string]any)
+		ok, err := matchElement(a, obj, t.filter)
+		if err != nil {
+			return err
+		}
+		if ok {
+			matched = append(matched, i)
+		}
+	}
+	if len(matched) == 0 {
+		if op.op == "remove" {
+			return badRequest(typeNoTarget, "Operations[%d]: no value of %s matches %s", op.n, a.Path(), t.filter)
+		}
+		// Entra ID adds or replaces emails[type eq "work"].value on a user
+		// with no work email yet: create the element the filter describes.
+		el, ok := elementFromFilter(a, t.filter)
+		if !ok {
+			return badRequest(typeNoTarget, "Operations[%d]: no value of %s matches %s", op.n, a.Path(), t.filter)
+		}
+		if err := setOnElement(el, t.sub, v, op.n); err != nil {
+			return err
+		}
+		c[a.Name] = append(list, el)
+		return nil
+	}
+	if op.op == "remove" {
+		if t.sub != nil {
+			for _, i := range matched {
+				delete(list[i].(map[string]any), t.sub.Name)
+			}
+			return nil
+		}
+		keep := list[:0:0]
+		for i, el := range list {
+			if !contains(matched, i) {
+				keep = append(keep, el)
+			}
+		}
+		setList(c, a.Name, keep)
+		return nil
+	}
+	for _, i := range matched {
+		if err := setOnElement(list[i].(map[string]any), t.sub, v, op.n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyWhole adds, replaces or removes a whole attribute.
+func applyWhole(c mapping.Doc, a *mapping.Attr, op patchOp, v any) error {
+	switch {
+	case op.op == "remove" && a.MultiValued && op.hasValue && v != nil:
+		// Remove only the listed values (Entra removes members this way).
+		drop, _ := v.([]any)
+		list, _ := c[a.Name].([]any)
+		keep := list[:0:0]
+		for _, el := range list {
+			if !containsValue(drop, el) {
+				keep = append(keep, el)
+			}
+		}
+		setList(c, a.Name, keep)
+	case op.op == "remove":
+		delete(c, a.Name)
+	case a.MultiValued && op.op == "add":
+		list, _ := c[a.Name].([]any)
+		items, _ := v.([]any)
+		for _, it := range items {
+			if !containsEqual(list, it) {
+				list = append(list, it)
+			}
+		}
+		c[a.Name] = list
+	case a.MultiValued:
+		c[a.Name] = v
+	case a.Type == mapping.Complex:
+		// Sub-attributes not named in the value stay as they are
+		// (RFC 7644 §3.5.2.1 and §3.5.2.3).
+		obj, _ := c[a.Name].(map[string]any)
+		in, _ := v.(map[string]any)
+		if obj == nil || in == nil {
+			c[a.Name] = v
+			return nil
+		}
+		merged := mapping.Doc{}
+		for k, x := range obj {
+			merged[k] = x
+		}
+		for k, x := range in {
+			merged[k] = x
+		}
+		c[a.Name] = merged
+	default:
+		c[a.Name] = v
+	}
+	return nil
+}
+
+func setOnElement(el map[string]any, sub *mapping.Attr, v any, n int) error {
+	if sub != nil {
+		el[sub.Name] = v
+		return nil
+	}
+	in, ok := v.(map[string]any)
+	if !ok {
+		return badRequest(typeInvalidValue, "Operations[%d]: the value for a filtered path must be an object of sub-attributes", n)
+	}
+	for k, x := range in {
+		el[k] = x
+	}
+	return nil
+}
+
+func setList(c mapping.Doc, name string, list []any) {
+	if len(list) == 0 {
+		delete(c, name)
+		return
+	}
+	c[name] = list
+}
+
+func contains(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// containsEqual reports whether list holds an element equal to x, so that
+// add does not duplicate a value (RFC 7644 §3.5.2.1).
+func containsEqual(list []any, x any) bool {
+	for _, el := range list {
+		if reflect.DeepEqual(el, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsValue reports whether el's "value" is among the values in drop.
+func containsValue(drop []any, el any) bool {
+	obj, _ := el.(map[string]any)
+	for _, d := range drop {
+		dobj, _ := d.(map[string]any)
+		if obj != nil && dobj != nil && obj["value"] != nil && reflect.DeepEqual(obj["value"], dobj["value"]) {
+			return true
+		}
+		if reflect.DeepEqual(d, el) {
+			return true
+		}
+	}
+	return false
+}

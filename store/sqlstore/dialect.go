@@ -1,0 +1,189 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/scimd/scimd/store"
+)
+
+// dialect holds what differs between PostgreSQL and SQLite. Both accept $N
+// placeholders, lower(), LIKE ... ESCAPE, NULLS FIRST/LAST, partial indexes,
+// ON CONFLICT DO NOTHING and WITH RECURSIVE, so the SQL is otherwise shared.
+type dialect struct {
+	name string
+	// forUpdate locks the selected row in a transaction. SQLite needs no row
+	// lock: its write transactions start with BEGIN IMMEDIATE.
+	forUpdate string
+	// jsonArray and jsonAgg build and aggregate JSON arrays.
+	jsonArray, jsonAgg string
+	// timeArg converts a time to the column's representation:
+	// timestamptz on PostgreSQL, microseconds since 1970 on SQLite.
+	timeArg func(time.Time) any
+	// uniqueField returns the SCIM attribute behind a unique violation.
+	uniqueField func(error) (string, bool)
+}
+
+var pgDialect = dialect{
+	name:        "postgres",
+	forUpdate:   " FOR UPDATE",
+	jsonArray:   "json_build_array",
+	jsonAgg:     "json_agg",
+	timeArg:     func(t time.Time) any { return t.UTC() },
+	uniqueField: pgUniqueField,
+}
+
+var sqliteDialect = dialect{
+	name:        "sqlite",
+	jsonArray:   "json_array",
+	jsonAgg:     "json_group_array",
+	timeArg:     func(t time.Time) any { return t.UnixMicro() },
+	uniqueField: sqliteUniqueField,
+}
+
+// constraintFields names the SCIM attribute each unique index protects.
+var constraintFields = map[string]string{
+	"users_user_name_uq":     "userName",
+	"users_external_id_uq":   "externalId",
+	"groups_display_name_uq": "displayName",
+	"groups_external_id_uq":  "externalId",
+	"tenants_name_key":       "name",
+}
+
+func pgUniqueField(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return "", false
+	}
+	if f, ok := constraintFields[pgErr.ConstraintName]; ok {
+		return f, true
+	}
+	return pgErr.ConstraintName, true
+}
+
+// sqliteColumns maps the column lists SQLite names in "UNIQUE constraint
+// failed: ..." to SCIM attributes.
+var sqliteColumns = map[string]string{
+	"users.tenant_id, users.user_name_ci":      "userName",
+	"users.tenant_id, users.external_id":       "externalId",
+	"groups.tenant_id, groups.display_name_ci": "displayName",
+	"groups.tenant_id, groups.external_id":     "externalId",
+	"tenants.name":                             "name",
+}
+
+func sqliteUniqueField(err error) (string, bool) {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return "", false
+	}
+	if e.Code() != sqlite3.SQLITE_CONSTRAINT_UNIQUE && e.Code() != sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+		return "", false
+	}
+	// The driver wraps SQLite's message: "constraint failed: UNIQUE
+	// constraint failed: users.tenant_id, users.user_name_ci (2067)", so the
+	// column list follows the last "constraint failed: ".
+	msg := e.Error()
+	if i := strings.LastIndex(msg, "constraint failed: "); i >= 0 {
+		cols := strings.TrimSpace(msg[i+len("constraint failed: "):])
+		for k, f := range sqliteColumns {
+			if strings.HasPrefix(cols, k) {
+				return f, true
+			}
+		}
+	}
+	return "id", true
+}
+
+// translate turns a database error into one of the store's kinds: unique
+// violations into ConflictError, an unreachable or overloaded database into
+// ErrUnavailable. Anything else is returned as it is (an internal error).
+func (d dialect) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrPrecondition) ||
+		errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrConflict) ||
+		errors.Is(err, store.ErrUnavailable) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if f, ok := d.uniqueField(err); ok {
+		return &store.ConflictError{Field: f}
+	}
+	if unavailable(err) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return err
+}
+
+// unavailable reports errors that mean "the database cannot serve now"
+// rather than "this request is wrong".
+func unavailable(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 53: insufficient resources;
+		// 57P: operator intervention (shutdown); 40001/40P01: serialization.
+		c := pgErr.Code
+		return strings.HasPrefix(c, "08") || strings.HasPrefix(c, "53") || strings.HasPrefix(c, "57P") ||
+			c == "40001" || c == "40P01"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN:
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection refused") || strings.Contains(msg, "conn closed") ||
+		strings.Contains(msg, "broken pipe")
+}
+
+// timeScan scans a timestamp from either dialect's representation.
+type timeScan struct{ t *time.Time }
+
+func (s timeScan) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*s.t = v.UTC()
+	case int64:
+		*s.t = time.UnixMicro(v).UTC()
+	case nil:
+		*s.t = time.Time{}
+	default:
+		return fmt.Errorf("cannot scan %T into a time", src)
+	}
+	return nil
+}
+
+// timePtrScan scans a nullable timestamp.
+type timePtrScan struct{ t **time.Time }
+
+func (s timePtrScan) Scan(src any) error {
+	if src == nil {
+		*s.t = nil
+		return nil
+	}
+	var t time.Time
+	if err := (timeScan{&t}).Scan(src); err != nil {
+		return err
+	}
+	*s.t = &t
+	return nil
+}

@@ -1,0 +1,160 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/google/uuid"
+
+	"github.com/scimd/scimd/store"
+)
+
+const groupSelect = `g.id, g.tenant_id, g.external_id, g.display_name, g.created_at, g.last_modified, g.version`
+
+func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*store.Group, error) {
+	g := &store.Group{}
+	dest := []any{&g.ID, &g.TenantID, nullStr{&g.ExternalID}, &g.DisplayName,
+		timeScan{&g.Meta.Created}, timeScan{&g.Meta.LastModified}, &g.Meta.Version}
+	return g, row.Scan(append(dest, extra...)...)
+}
+
+// CreateGroup inserts a group and its members in one transaction.
+func (s *Store) CreateGroup(ctx context.Context, g *store.Group) error {
+	now := s.now()
+	g.ID = uuid.NewString()
+	g.Meta = store.Meta{Created: now, LastModified: now, Version: 1}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO groups (id, tenant_id, external_id, display_name, display_name_ci, created_at, last_modified, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
+			g.ID, g.TenantID, nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), s.d.timeArg(now)); err != nil {
+			return err
+		}
+		if len(g.Members) == 0 {
+			return nil
+		}
+		ids := make([]string, len(g.Members))
+		for i, m := range g.Members {
+			ids[i] = m.ID
+		}
+		m := &members{s: s, tx: tx, tenantID: g.TenantID, groupID: g.ID}
+		if err := m.Add(ctx, ids); err != nil {
+			return err
+		}
+		list, err := m.List(ctx)
+		g.Members = list
+		return err
+	})
+}
+
+// GetGroup loads one group.
+func (s *Store) GetGroup(ctx context.Context, tenantID, id string, load store.Load) (*store.Group, error) {
+	g, err := s.getGroup(ctx, s.db.DB, tenantID, id, false)
+	if err == nil && load&store.LoadMembers != 0 {
+		err = loadMembers(ctx, s.db.DB, []*store.Group{g})
+	}
+	return g, s.d.translate(err)
+}
+
+func (s *Store) getGroup(ctx context.Context, q querier, tenantID, id string, lock bool) (*store.Group, error) {
+	query := `SELECT ` + groupSelect + ` FROM groups g WHERE g.tenant_id = $1 AND g.id = $2`
+	if lock {
+		query += s.d.forUpdate
+	}
+	g, err := scanGroup(q.QueryRowContext(ctx, query, tenantID, id))
+	if err == sql.ErrNoRows {
+		return nil, store.ErrNotFound
+	}
+	return g, err
+}
+
+// UpdateGroup locks the group row, lets update change attributes and
+// members, and bumps the version when anything changed. The row lock makes
+// concurrent member changes queue instead of losing each other.
+func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, update func(g *store.Group, m store.Members) error) (*store.Group, error) {
+	var result *store.Group
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.getGroup(ctx, tx, tenantID, id, true)
+		if err != nil {
+			return err
+		}
+		g := *old
+		m := &members{s: s, tx: tx, tenantID: tenantID, groupID: id}
+		if err := update(&g, m); err != nil {
+			return err
+		}
+		g.ID, g.TenantID, g.Meta, g.Members = old.ID, old.TenantID, old.Meta, nil
+		if g.DisplayName == old.DisplayName && g.ExternalID == old.ExternalID && !m.changed {
+			result = old
+			return nil
+		}
+		g.Meta.LastModified = s.now()
+		g.Meta.Version = old.Meta.Version + 1
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET external_id = $1, display_name = $2, display_name_ci = $3,
+			last_modified = $4, version = $5 WHERE tenant_id = $6 AND id = $7`,
+			nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), s.d.timeArg(g.Meta.LastModified), g.Meta.Version,
+			tenantID, id); err != nil {
+			return err
+		}
+		result = &g
+		return nil
+	})
+	return result, err
+}
+
+// DeleteGroup deletes a group; memberships in and of it cascade. Groups it
+// was a member of get a new version.
+func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string, check func(g *store.Group) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		g, err := s.getGroup(ctx, tx, tenantID, id, true)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(g); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+			WHERE id IN (SELECT group_id FROM group_members WHERE member_group_id = $2)`, s.d.timeArg(s.now()), id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		return err
+	})
+}
+
+// loadMembers fills the members of groups.
+func loadMembers(ctx context.Context, q querier, groups []*store.Group) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	byID := make(map[string]*store.Group, len(groups))
+	args := make([]any, 0, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+		g.Members = []store.Member{}
+		args = append(args, g.ID)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT gm.group_id, gm.member_user_id, gm.member_group_id,
+		coalesce(u.display_name, u.user_name, mg.display_name)
+		FROM group_members gm
+		LEFT JOIN users u ON u.id = gm.member_user_id
+		LEFT JOIN groups mg ON mg.id = gm.member_group_id
+		WHERE gm.group_id IN (`+placeholders(1, len(args))+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var gid, userID, groupID, display string
+		if err := rows.Scan(&gid, nullStr{&userID}, nullStr{&groupID}, nullStr{&display}); err != nil {
+			return err
+		}
+		m := store.Member{ID: userID, Type: store.MemberUser, Display: display}
+		if userID == "" {
+			m.ID, m.Type = groupID, store.MemberGroup
+		}
+		byID[gid].Members = append(byID[gid].Members, m)
+	}
+	return rows.Err()
+}

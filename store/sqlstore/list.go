@@ -1,0 +1,215 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/scimd/scimd/store"
+)
+
+// listSpec is what differs between listing users and listing groups.
+type listSpec[T any] struct {
+	t table
+	// selectList is the outer select list over the page's rows aliased t.alias.
+	selectList string
+	// scan reads one row of selectList plus the extra destinations.
+	scan func(row interface{ Scan(...any) error }, extra ...any) (T, error)
+	// load fills child parts that need another query (groups, members).
+	load func(ctx context.Context, items []T) error
+	// key returns an item's id and creation time for the keyset cursor.
+	key func(T) (string, time.Time)
+}
+
+// ListUsers answers a query over a tenant's users.
+func (s *Store) ListUsers(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.User], error) {
+	p, err := list(ctx, s, tenantID, q, listSpec[*store.User]{
+		t:          usersTable,
+		selectList: s.userSelect(q.Load),
+		scan:       scanUser,
+		load: func(ctx context.Context, users []*store.User) error {
+			if q.Load&store.LoadGroups == 0 {
+				return nil
+			}
+			return loadUserGroups(ctx, s.db.DB, users)
+		},
+		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+	})
+	return p, s.d.translate(err)
+}
+
+// ListGroups answers a query over a tenant's groups.
+func (s *Store) ListGroups(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.Group], error) {
+	p, err := list(ctx, s, tenantID, q, listSpec[*store.Group]{
+		t:          groupsTable,
+		selectList: groupSelect,
+		scan:       scanGroup,
+		load: func(ctx context.Context, groups []*store.Group) error {
+			if q.Load&store.LoadMembers == 0 {
+				return nil
+			}
+			return loadMembers(ctx, s.db.DB, groups)
+		},
+		key: func(g *store.Group) (string, time.Time) { return g.ID, g.Meta.Created },
+	})
+	return p, s.d.translate(err)
+}
+
+// list runs a page query: the inner query picks the page's rows by filter,
+// order and offset or keyset; the outer one reads their child parts, so the
+// JSON aggregates run only for the rows returned.
+func list[T any](ctx context.Context, s *Store, tenantID string, q store.Query, spec listSpec[T]) (*store.Page[T], error) {
+	a := spec.t.alias
+	b := &sqlBuilder{d: s.d}
+	where := a + ".tenant_id = " + b.arg(tenantID)
+	if q.Filter != nil {
+		cond, err := b.expr(spec.t, nil, q.Filter)
+		if err != nil {
+			return nil, err
+		}
+		where += " AND " + cond
+	}
+	countArgs := append([]any(nil), b.args...)
+	countSQL := "SELECT count(*) FROM " + spec.t.name + " " + a + " WHERE " + where
+
+	page := &store.Page[T]{Total: -1}
+	if q.Limit > 0 {
+		sortKey := "NULL"
+		if q.Sort != nil {
+			var err error
+			if sortKey, err = b.sortExpr(spec.t, *q.Sort); err != nil {
+				return nil, err
+			}
+		}
+		pageWhere := where
+		if q.Keyset && q.After != nil {
+			cond, err := b.keyset(a, sortKey, q)
+			if err != nil {
+				return nil, err
+			}
+			pageWhere += " AND " + cond
+		}
+		limit := q.Limit
+		if q.Keyset {
+			limit++ // one more tells whether a next page exists
+		}
+		inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
+			" WHERE " + pageWhere + " ORDER BY " + orderBy(a, sortKey, q) + " LIMIT " + itoa(limit)
+		if !q.Keyset && q.Offset > 0 {
+			inner += " OFFSET " + itoa(q.Offset)
+		}
+		outer := "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
+			" ORDER BY " + orderBy(a, a+".sort_key", q)
+		rows, err := s.db.DB.QueryContext(ctx, outer, b.args...)
+		if err != nil {
+			return nil, err
+		}
+		var keys []any
+		for rows.Next() {
+			var key any
+			item, err := spec.scan(rows, &key)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			page.Items = append(page.Items, item)
+			keys = append(keys, key)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if q.Keyset && len(page.Items) > q.Limit {
+			page.Items = page.Items[:q.Limit]
+			last := page.Items[q.Limit-1]
+			id, created := spec.key(last)
+			page.Next = &store.Cursor{ID: id, Created: created.UnixMicro(), Value: sortValue(keys[q.Limit-1], q.Sort)}
+		}
+		if err := spec.load(ctx, page.Items); err != nil {
+			return nil, err
+		}
+	}
+	if q.Total {
+		n := len(page.Items)
+		switch {
+		case !q.Keyset && q.Limit > 0 && n > 0 && n < q.Limit:
+			// A short page is the last one: the total needs no count.
+			page.Total = q.Offset + n
+		case !q.Keyset && q.Limit > 0 && n == 0 && q.Offset == 0:
+			page.Total = 0
+		default:
+			if err := s.db.DB.QueryRowContext(ctx, countSQL, countArgs...).Scan(&page.Total); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return page, nil
+}
+
+// orderBy is the page order: the sort key (missing values last when
+// ascending, first when descending, as RFC 7644 §3.4.2.3 asks), then id so
+// that equal keys still page stably. Without a sort key, creation order.
+func orderBy(alias, sortKey string, q store.Query) string {
+	dir, nulls := "ASC", "NULLS LAST"
+	if q.Desc {
+		dir, nulls = "DESC", "NULLS FIRST"
+	}
+	if q.Sort == nil {
+		return fmt.Sprintf("%s.created_at %s, %s.id %s", alias, dir, alias, dir)
+	}
+	return fmt.Sprintf("%s %s %s, %s.id %s", sortKey, dir, nulls, alias, dir)
+}
+
+// keyset returns the condition for rows after the cursor in page order.
+func (b *sqlBuilder) keyset(alias, sortKey string, q store.Query) (string, error) {
+	c := q.After
+	cmp, idCmp := ">", ">"
+	if q.Desc {
+		cmp, idCmp = "<", "<"
+	}
+	id := alias + ".id " + idCmp + " " + b.arg(c.ID)
+	if q.Sort == nil {
+		created := b.d.timeArg(time.UnixMicro(c.Created).UTC())
+		p := b.arg(created)
+		return fmt.Sprintf("(%s.created_at %s %s OR (%s.created_at = %s AND %s))", alias, cmp, p, alias, p, id), nil
+	}
+	if c.Value == nil {
+		if q.Desc {
+			// NULLs come first when descending: after a NULL come the other
+			// NULLs with smaller ids, then every non-NULL.
+			return fmt.Sprintf("((%s IS NULL AND %s) OR %s IS NOT NULL)", sortKey, id, sortKey), nil
+		}
+		return fmt.Sprintf("(%s IS NULL AND %s)", sortKey, id), nil
+	}
+	v := c.Value
+	if t, ok := v.(time.Time); ok {
+		v = b.d.timeArg(t)
+	}
+	p := b.arg(v)
+	cond := fmt.Sprintf("(%s %s %s OR (%s = %s AND %s)", sortKey, cmp, p, sortKey, p, id)
+	if !q.Desc {
+		cond += " OR " + sortKey + " IS NULL"
+	}
+	return cond + ")", nil
+}
+
+// sortValue normalises a scanned sort key for the cursor.
+func sortValue(v any, f *store.Field) any {
+	if f == nil || v == nil {
+		return nil
+	}
+	switch x := v.(type) {
+	case []byte:
+		return string(x)
+	case int64:
+		switch f.Type {
+		case store.TypeTime:
+			return time.UnixMicro(x).UTC()
+		case store.TypeBool:
+			return x != 0
+		}
+	case time.Time:
+		return x.UTC()
+	}
+	return v
+}

@@ -1,0 +1,171 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/scimd/scimd/store"
+)
+
+// members edits one group's membership inside UpdateGroup's transaction.
+// Every method is a row operation: the member list is never rewritten.
+type members struct {
+	s        *Store
+	tx       *sql.Tx
+	tenantID string
+	groupID  string
+	changed  bool
+}
+
+// maxIDsPerStatement keeps parameter lists well under both databases' limits.
+const maxIDsPerStatement = 500
+
+// Add adds members by id. Ids that are neither a user nor a group of the
+// tenant are refused; a group may not contain itself, even indirectly.
+func (m *members) Add(ctx context.Context, ids []string) error {
+	ids = dedupe(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerStatement)
+		if err := m.add(ctx, ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (m *members) add(ctx context.Context, ids []string) error {
+	args := []any{m.tenantID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	in := placeholders(2, len(ids))
+	rows, err := m.tx.QueryContext(ctx, `SELECT id, 'User' FROM users WHERE tenant_id = $1 AND id IN (`+in+`)
+		UNION ALL SELECT id, 'Group' FROM groups WHERE tenant_id = $1 AND id IN (`+in+`)`, args...)
+	if err != nil {
+		return err
+	}
+	kinds := map[string]string{}
+	for rows.Next() {
+		var id, kind string
+		if err := rows.Scan(&id, &kind); err != nil {
+			rows.Close()
+			return err
+		}
+		kinds[id] = kind
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var userIDs, groupIDs []any
+	for _, id := range ids {
+		switch kinds[id] {
+		case store.MemberUser:
+			userIDs = append(userIDs, id)
+		case store.MemberGroup:
+			if err := m.checkCycle(ctx, id); err != nil {
+				return err
+			}
+			groupIDs = append(groupIDs, id)
+		default:
+			return store.Invalidf("member %q is neither a user nor a group of this tenant", id)
+		}
+	}
+	for col, list := range map[string][]any{"member_user_id": userIDs, "member_group_id": groupIDs} {
+		if len(list) == 0 {
+			continue
+		}
+		values := make([]string, len(list))
+		args := []any{m.groupID}
+		for i, id := range list {
+			values[i] = "($1, $" + itoa(i+2) + ")"
+			args = append(args, id)
+		}
+		res, err := m.tx.ExecContext(ctx, `INSERT INTO group_members (group_id, `+col+`) VALUES `+
+			strings.Join(values, ", ")+` ON CONFLICT DO NOTHING`, args...)
+		if err != nil {
+			return err
+		}
+		if ok, _ := affected(res); ok {
+			m.changed = true
+		}
+	}
+	return nil
+}
+
+// checkCycle refuses to add child to the group when the group is already
+// (transitively) a member of child, or is child itself.
+func (m *members) checkCycle(ctx context.Context, child string) error {
+	if child == m.groupID {
+		return store.Invalidf("a group cannot be a member of itself")
+	}
+	var found int
+	err := m.tx.QueryRowContext(ctx, `WITH RECURSIVE d(id) AS (
+		SELECT CAST($1 AS TEXT)
+		UNION
+		SELECT gm.member_group_id FROM group_members gm JOIN d ON gm.group_id = d.id WHERE gm.member_group_id IS NOT NULL
+	) SELECT count(*) FROM d WHERE id = $2`, child, m.groupID).Scan(&found)
+	if err != nil {
+		return err
+	}
+	if found > 0 {
+		return store.Invalidf("adding group %q as a member would make a cycle: it already contains this group", child)
+	}
+	return nil
+}
+
+// Remove removes the given members; ids that are not members are ignored.
+func (m *members) Remove(ctx context.Context, ids []string) error {
+	ids = dedupe(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), maxIDsPerStatement)
+		args := []any{m.groupID}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		in := placeholders(2, n)
+		res, err := m.tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1
+			AND (member_user_id IN (`+in+`) OR member_group_id IN (`+in+`))`, args...)
+		if err != nil {
+			return err
+		}
+		if ok, _ := affected(res); ok {
+			m.changed = true
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// RemoveAll empties the group.
+func (m *members) RemoveAll(ctx context.Context) error {
+	res, err := m.tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1`, m.groupID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := affected(res); ok {
+		m.changed = true
+	}
+	return nil
+}
+
+// List returns the current members.
+func (m *members) List(ctx context.Context) ([]store.Member, error) {
+	g := &store.Group{ID: m.groupID}
+	err := loadMembers(ctx, m.tx, []*store.Group{g})
+	return g.Members, err
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,148 @@
+// Package sqlstore is scimd's store on bun: PostgreSQL (pgdialect over pgx)
+// for production and embedded SQLite (sqlitedialect over the pure-Go
+// modernc.org/sqlite) as the zero-setup default. One package serves both;
+// the few places where the SQL differs go through dialect.
+//
+// Hot paths use hand-written SQL with bound parameters sent to the driver, so
+// PostgreSQL can reuse prepared statements; bun formats values into the SQL
+// text, which would make every statement unique (see shared/MEASURED.md).
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/scimd/scimd/migrations"
+	"github.com/scimd/scimd/store"
+)
+
+// Store implements store.Store on bun.
+type Store struct {
+	db *bun.DB
+	d  dialect
+	// now is the clock; tests may replace it.
+	now func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database named by rawURL: sqlite://relative/path.db,
+// sqlite:///absolute/path.db, or postgres://user@host:port/db?sslmode=disable
+// (postgresql:// too). It does not migrate; call Migrate.
+func Open(ctx context.Context, rawURL string) (*Store, error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return nil, fmt.Errorf("database URL %q: want sqlite://PATH or postgres://...", rawURL)
+	}
+	var s *Store
+	switch scheme {
+	case "postgres", "postgresql":
+		sqldb, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(32)
+		sqldb.SetMaxIdleConns(32)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		s = &Store{db: bun.NewDB(sqldb, pgdialect.New()), d: pgDialect}
+	case "sqlite", "sqlite3", "file":
+		dsn, err := sqliteDSN(rest)
+		if err != nil {
+			return nil, err
+		}
+		sqldb, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// SQLite has one writer; WAL lets readers run beside it, and
+		// "BEGIN IMMEDIATE" (_txlock) makes writers queue on busy_timeout
+		// instead of failing when they upgrade a read lock.
+		sqldb.SetMaxOpenConns(8)
+		sqldb.SetMaxIdleConns(8)
+		s = &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), d: sqliteDialect}
+	default:
+		return nil, fmt.Errorf("database URL %q: unknown scheme %q (want sqlite or postgres)", rawURL, scheme)
+	}
+	s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+	if err := s.Ping(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN turns the part of a sqlite:// URL after the scheme into a
+// modernc.org/sqlite DSN with scimd's pragmas.
+func sqliteDSN(rest string) (string, error) {
+	path, query, _ := strings.Cut(rest, "?")
+	if path == "" {
+		return "", errors.New("sqlite URL has no path: want sqlite://scimd.db or sqlite:///abs/path.db")
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("sqlite URL query: %w", err)
+	}
+	if path == ":memory:" {
+		return "", errors.New("sqlite in-memory databases are not supported (each connection would see its own): use a file")
+	}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+		"foreign_keys(1)",
+		// LIKE must be case-sensitive: case-insensitive attributes are
+		// compared through lower() on both sides, like on PostgreSQL.
+		"case_sensitive_like(1)",
+	} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	return "file:" + path + "?" + params.Encode(), nil
+}
+
+// DB returns the underlying bun database (for tools such as benchmarks).
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Dialect names the SQL dialect: "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Migrator returns bun's migrator over this dialect's embedded migrations.
+func (s *Store) Migrator(ctx context.Context) (*Migrator, error) {
+	ms, err := migrations.For(s.d.name)
+	if err != nil {
+		return nil, err
+	}
+	return newMigrator(ctx, s.db, ms)
+}
+
+// Migrate applies every pending migration.
+func (s *Store) Migrate(ctx context.Context) error {
+	m, err := s.Migrator(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = m.Up(ctx)
+	return err
+}

@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/scimd/scimd/store"
+)
+
+// CreateTenant creates a tenant; ErrConflict if the name is taken.
+func (s *Store) CreateTenant(ctx context.Context, name string) (store.Tenant, error) {
+	t := store.Tenant{ID: uuid.NewString(), Name: name, CreatedAt: s.now()}
+	_, err := s.db.DB.ExecContext(ctx,
+		`INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`,
+		t.ID, t.Name, s.d.timeArg(t.CreatedAt))
+	return t, s.d.translate(err)
+}
+
+// TenantByName finds a tenant by name.
+func (s *Store) TenantByName(ctx context.Context, name string) (store.Tenant, error) {
+	var t store.Tenant
+	err := s.db.DB.QueryRowContext(ctx,
+		`SELECT id, name, created_at FROM tenants WHERE name = $1`, name).
+		Scan(&t.ID, &t.Name, timeScan{&t.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, store.ErrNotFound
+	}
+	return t, s.d.translate(err)
+}
+
+// ListTenants lists all tenants by name.
+func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
+	rows, err := s.db.DB.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY name`)
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	defer rows.Close()
+	var out []store.Tenant
+	for rows.Next() {
+		var t store.Tenant
+		if err := rows.Scan(&t.ID, &t.Name, timeScan{&t.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, s.d.translate(rows.Err())
+}
+
+const tokenColumns = `id, tenant_id, label, hash, created_at, expires_at, revoked_at`
+
+func scanToken(row interface{ Scan(...any) error }) (store.Token, error) {
+	var t store.Token
+	err := row.Scan(&t.ID, &t.TenantID, &t.Label, &t.Hash, timeScan{&t.CreatedAt},
+		timePtrScan{&t.ExpiresAt}, timePtrScan{&t.RevokedAt})
+	return t, err
+}
+
+func (s *Store) nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return s.d.timeArg(*t)
+}
+
+// CreateToken stores a token (its hash only).
+func (s *Store) CreateToken(ctx context.Context, tok store.Token) (store.Token, error) {
+	tok.ID = uuid.NewString()
+	tok.CreatedAt = s.now()
+	_, err := s.db.DB.ExecContext(ctx,
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, NULL)`,
+		tok.ID, tok.TenantID, tok.Label, tok.Hash, s.d.timeArg(tok.CreatedAt), s.nullTime(tok.ExpiresAt))
+	return tok, s.d.translate(err)
+}
+
+// TokenByHash finds a live token by its hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte, now time.Time) (store.Token, error) {
+	t, err := scanToken(s.db.DB.QueryRowContext(ctx,
+		`SELECT `+tokenColumns+` FROM tokens
+		 WHERE hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
+		hash, s.d.timeArg(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, store.ErrNotFound
+	}
+	return t, s.d.translate(err)
+}
+
+// ListTokens lists a tenant's tokens, newest first.
+func (s *Store) ListTokens(ctx context.Context, tenantID string) ([]store.Token, error) {
+	rows, err := s.db.DB.QueryContext(ctx,
+		`SELECT `+tokenColumns+` FROM tokens WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenantID)
+	if err != nil {
+		return nil, s.d.translate(err)
+	}
+	defer rows.Close()
+	var out []store.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, s.d.translate(rows.Err())
+}
+
+// RevokeToken marks a token revoked.
+func (s *Store) RevokeToken(ctx context.Context, tenantID, tokenID string, at time.Time) error {
+	res, err := s.db.DB.ExecContext(ctx,
+		`UPDATE tokens SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL`,
+		s.d.timeArg(at), tenantID, tokenID)
+	if err != nil {
+		return s.d.translate(err)
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// Secret returns the named secret, creating 32 random bytes on first use.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	// Insert-if-absent then read: two processes racing on first use agree.
+	if _, err := s.db.DB.ExecContext(ctx,
+		`INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, fresh); err != nil {
+		return nil, s.d.translate(err)
+	}
+	var v []byte
+	err := s.db.DB.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	return v, s.d.translate(err)
+}

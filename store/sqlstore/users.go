@@ -1,0 +1,185 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"reflect"
+
+	"github.com/google/uuid"
+
+	"github.com/scimd/scimd/store"
+)
+
+// CreateUser inserts a user with its child rows in one transaction.
+func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	now := s.now()
+	u.ID = uuid.NewString()
+	u.Meta = store.Meta{Created: now, LastModified: now, Version: 1}
+	cols := append([]string{"id", "tenant_id", "created_at"}, userWriteCols...)
+	args := append([]any{u.ID, u.TenantID, s.d.timeArg(now)}, s.userWriteArgs(u)...)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO users (`+joinCols(cols)+`) VALUES (`+placeholders(1, len(cols))+`)`, args...); err != nil {
+			return err
+		}
+		if err := insertValues(ctx, tx, u.ID, u.Values, store.ValueAttrs); err != nil {
+			return err
+		}
+		return insertAddresses(ctx, tx, u.ID, u.Addresses)
+	})
+}
+
+// GetUser loads one user.
+func (s *Store) GetUser(ctx context.Context, tenantID, id string, load store.Load) (*store.User, error) {
+	u, err := s.getUser(ctx, s.db.DB, tenantID, id, load, false)
+	return u, s.d.translate(err)
+}
+
+// UpdateUser runs update on the locked user and stores what changed. A
+// change that leaves the user as it was writes nothing and keeps the version.
+func (s *Store) UpdateUser(ctx context.Context, tenantID, id string, update func(u *store.User) error) (*store.User, error) {
+	var result *store.User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := s.getUser(ctx, tx, tenantID, id, store.LoadValues|store.LoadAddresses, true)
+		if err != nil {
+			return err
+		}
+		u := cloneUser(old)
+		if err := update(u); err != nil {
+			return err
+		}
+		// What the caller may not change.
+		u.ID, u.TenantID, u.Meta, u.Groups = old.ID, old.TenantID, old.Meta, nil
+		u.Enterprise.ManagerDisplay = old.Enterprise.ManagerDisplay
+		if reflect.DeepEqual(normalize(u), normalize(old)) {
+			result = old
+			return nil
+		}
+		u.Meta.LastModified = s.now()
+		u.Meta.Version = old.Meta.Version + 1
+		args := append(s.userWriteArgs(u), tenantID, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET `+setList(userWriteCols, 1)+
+			` WHERE tenant_id = $`+itoa(len(userWriteCols)+1)+` AND id = $`+itoa(len(userWriteCols)+2), args...); err != nil {
+			return err
+		}
+		var changed []string
+		for _, attr := range store.ValueAttrs {
+			if !reflect.DeepEqual(normalizeValues(u.Values[attr]), normalizeValues(old.Values[attr])) {
+				changed = append(changed, attr)
+			}
+		}
+		for _, attr := range changed {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_values WHERE user_id = $1 AND attr = $2`, id, attr); err != nil {
+				return err
+			}
+		}
+		if err := insertValues(ctx, tx, id, u.Values, changed); err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(normalizeAddresses(u.Addresses), normalizeAddresses(old.Addresses)) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_addresses WHERE user_id = $1`, id); err != nil {
+				return err
+			}
+			if err := insertAddresses(ctx, tx, id, u.Addresses); err != nil {
+				return err
+			}
+		}
+		if u.Enterprise.ManagerID != old.Enterprise.ManagerID {
+			u.Enterprise.ManagerDisplay = ""
+			if u.Enterprise.ManagerID != "" {
+				var display sql.NullString
+				err := tx.QueryRowContext(ctx, `SELECT coalesce(display_name, user_name) FROM users WHERE tenant_id = $1 AND id = $2`,
+					tenantID, u.Enterprise.ManagerID).Scan(&display)
+				if err != nil && err != sql.ErrNoRows {
+					return err
+				}
+				u.Enterprise.ManagerDisplay = display.String
+			}
+		}
+		result = u
+		return nil
+	})
+	return result, err
+}
+
+// DeleteUser deletes a user; its child rows and memberships go with it
+// (foreign keys cascade). Groups it was a member of get a new version, and
+// users it managed lose their manager.
+func (s *Store) DeleteUser(ctx context.Context, tenantID, id string, check func(u *store.User) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock groups before the user, in the same order as membership
+		// changes (group row, then the member's key), so the two never deadlock.
+		u, err := s.getUser(ctx, tx, tenantID, id, 0, false)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(u); err != nil {
+				return err
+			}
+		}
+		now := s.d.timeArg(s.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+			WHERE id IN (SELECT group_id FROM group_members WHERE member_user_id = $2)`, now, id); err != nil {
+			return err
+		}
+		// Not the user itself (a user may be its own manager): its version
+		// must stay what check saw for the delete below to match.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET ent_manager_id = NULL, version = version + 1, last_modified = $1
+			WHERE tenant_id = $2 AND ent_manager_id = $3 AND id <> $3`, now, tenantID, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2 AND version = $3`, tenantID, id, u.Meta.Version)
+		if err != nil {
+			return err
+		}
+		if ok, err := affected(res); err != nil || !ok {
+			if err == nil {
+				// Changed or deleted between the check and the delete.
+				err = store.ErrPrecondition
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+func cloneUser(u *store.User) *store.User {
+	c := *u
+	if u.Active != nil {
+		a := *u.Active
+		c.Active = &a
+	}
+	c.Values = make(map[string][]store.Value, len(u.Values))
+	for k, v := range u.Values {
+		c.Values[k] = append([]store.Value(nil), v...)
+	}
+	c.Addresses = append([]store.Address(nil), u.Addresses...)
+	return &c
+}
+
+// normalize makes empty and nil collections compare equal.
+func normalize(u *store.User) store.User {
+	c := *u
+	c.Values = map[string][]store.Value{}
+	for k, v := range u.Values {
+		if len(v) > 0 {
+			c.Values[k] = v
+		}
+	}
+	c.Addresses = normalizeAddresses(u.Addresses)
+	return c
+}
+
+func normalizeValues(v []store.Value) []store.Value {
+	if len(v) == 0 {
+		return nil
+	}
+	return v
+}
+
+func normalizeAddresses(a []store.Address) []store.Address {
+	if len(a) == 0 {
+		return nil
+	}
+	return a
+}

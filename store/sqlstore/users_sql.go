@@ -1,0 +1,259 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/scimd/scimd/store"
+)
+
+// userText pairs each nullable text column of users with its field. Insert,
+// update and select all walk this one list, so adding a column is one line
+// here (plus the migration).
+var userText = []struct {
+	col string
+	get func(u *store.User) *string
+}{
+	{"external_id", func(u *store.User) *string { return &u.ExternalID }},
+	{"name_formatted", func(u *store.User) *string { return &u.Name.Formatted }},
+	{"name_family_name", func(u *store.User) *string { return &u.Name.FamilyName }},
+	{"name_given_name", func(u *store.User) *string { return &u.Name.GivenName }},
+	{"name_middle_name", func(u *store.User) *string { return &u.Name.MiddleName }},
+	{"name_honorific_prefix", func(u *store.User) *string { return &u.Name.HonorificPrefix }},
+	{"name_honorific_suffix", func(u *store.User) *string { return &u.Name.HonorificSuffix }},
+	{"display_name", func(u *store.User) *string { return &u.DisplayName }},
+	{"nick_name", func(u *store.User) *string { return &u.NickName }},
+	{"profile_url", func(u *store.User) *string { return &u.ProfileURL }},
+	{"title", func(u *store.User) *string { return &u.Title }},
+	{"user_type", func(u *store.User) *string { return &u.UserType }},
+	{"preferred_language", func(u *store.User) *string { return &u.PreferredLanguage }},
+	{"locale", func(u *store.User) *string { return &u.Locale }},
+	{"timezone", func(u *store.User) *string { return &u.Timezone }},
+	{"password_hash", func(u *store.User) *string { return &u.PasswordHash }},
+	{"ent_employee_number", func(u *store.User) *string { return &u.Enterprise.EmployeeNumber }},
+	{"ent_cost_center", func(u *store.User) *string { return &u.Enterprise.CostCenter }},
+	{"ent_organization", func(u *store.User) *string { return &u.Enterprise.Organization }},
+	{"ent_division", func(u *store.User) *string { return &u.Enterprise.Division }},
+	{"ent_department", func(u *store.User) *string { return &u.Enterprise.Department }},
+	{"ent_manager_id", func(u *store.User) *string { return &u.Enterprise.ManagerID }},
+}
+
+// userWriteCols lists the columns written on insert and update, after id
+// and tenant_id, in the order userWriteArgs returns their values.
+var userWriteCols = func() []string {
+	cols := []string{"user_name", "user_name_ci"}
+	for _, c := range userText {
+		cols = append(cols, c.col)
+	}
+	return append(cols, "active", "last_modified", "version")
+}()
+
+func (s *Store) userWriteArgs(u *store.User) []any {
+	args := []any{u.UserName, fold(u.UserName)}
+	for _, c := range userText {
+		args = append(args, nullable(*c.get(u)))
+	}
+	var active any
+	if u.Active != nil {
+		active = *u.Active
+	}
+	return append(args, active, s.d.timeArg(u.Meta.LastModified), u.Meta.Version)
+}
+
+// fold is the case folding of caseExact=false columns kept beside the
+// original (user_name_ci, display_name_ci).
+func fold(s string) string { return strings.ToLower(s) }
+
+// userSelect returns the select list for users aliased u, reading the child
+// parts named in load in the same query as JSON aggregates.
+func (s *Store) userSelect(load store.Load) string {
+	var b strings.Builder
+	b.WriteString("u.id, u.tenant_id, u.user_name")
+	for _, c := range userText {
+		b.WriteString(", u.")
+		b.WriteString(c.col)
+	}
+	b.WriteString(", u.active, u.created_at, u.last_modified, u.version")
+	b.WriteString(", (SELECT coalesce(m.display_name, m.user_name) FROM users m WHERE m.id = u.ent_manager_id AND m.tenant_id = u.tenant_id)")
+	if load&store.LoadValues != 0 {
+		fmt.Fprintf(&b, ", (SELECT %s(%s(v.attr, v.value, v.display, v.type, v.is_primary) ORDER BY v.attr, v.ord) FROM user_values v WHERE v.user_id = u.id)",
+			s.d.jsonAgg, s.d.jsonArray)
+	} else {
+		b.WriteString(", NULL")
+	}
+	if load&store.LoadAddresses != 0 {
+		fmt.Fprintf(&b, ", (SELECT %s(%s(a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, a.type, a.is_primary) ORDER BY a.ord) FROM user_addresses a WHERE a.user_id = u.id)",
+			s.d.jsonAgg, s.d.jsonArray)
+	} else {
+		b.WriteString(", NULL")
+	}
+	return b.String()
+}
+
+// scanUser scans one row of userSelect, plus extra destinations after it.
+func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
+	u := &store.User{}
+	var values, addrs [][]any
+	dest := []any{&u.ID, &u.TenantID, &u.UserName}
+	for _, c := range userText {
+		dest = append(dest, nullStr{c.get(u)})
+	}
+	dest = append(dest, nullBool{&u.Active}, timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
+		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs})
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	for _, r := range values {
+		if u.Values == nil {
+			u.Values = map[string][]store.Value{}
+		}
+		attr := cellStr(r, 0)
+		u.Values[attr] = append(u.Values[attr], store.Value{
+			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
+		})
+	}
+	for _, r := range addrs {
+		u.Addresses = append(u.Addresses, store.Address{
+			Formatted: cellStr(r, 0), StreetAddress: cellStr(r, 1), Locality: cellStr(r, 2), Region: cellStr(r, 3),
+			PostalCode: cellStr(r, 4), Country: cellStr(r, 5), Type: cellStr(r, 6), Primary: cellBool(r, 7),
+		})
+	}
+	return u, nil
+}
+
+// insertValues writes the rows of the given multi-valued attributes.
+func insertValues(ctx context.Context, q querier, userID string, values map[string][]store.Value, attrs []string) error {
+	var args []any
+	var rows []string
+	for _, attr := range attrs {
+		for i, v := range values[attr] {
+			n := len(args)
+			rows = append(rows, "("+placeholders(n+1, 7)+")")
+			args = append(args, userID, attr, i, nullable(v.Value), nullable(v.Display), nullable(v.Type), v.Primary)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO user_values (user_id, attr, ord, value, display, type, is_primary) VALUES `+
+		strings.Join(rows, ", "), args...)
+	return err
+}
+
+// insertAddresses writes a user's addresses.
+func insertAddresses(ctx context.Context, q querier, userID string, addrs []store.Address) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	var args []any
+	var rows []string
+	for i, a := range addrs {
+		rows = append(rows, "("+placeholders(len(args)+1, 10)+")")
+		args = append(args, userID, i, nullable(a.Formatted), nullable(a.StreetAddress), nullable(a.Locality),
+			nullable(a.Region), nullable(a.PostalCode), nullable(a.Country), nullable(a.Type), a.Primary)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `+
+		strings.Join(rows, ", "), args...)
+	return err
+}
+
+// loadUserGroups fills the read-only groups attribute of users: the groups
+// each is a member of directly, and those reached through nested groups.
+func loadUserGroups(ctx context.Context, q querier, users []*store.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	byID := make(map[string]*store.User, len(users))
+	args := make([]any, 0, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+		args = append(args, u.ID)
+	}
+	// UNION (not UNION ALL) makes the recursion stop on cycles.
+	rows, err := q.QueryContext(ctx, `
+WITH RECURSIVE m(user_id, group_id, direct) AS (
+	SELECT gm.member_user_id, gm.group_id, 1 FROM group_members gm
+	WHERE gm.member_user_id IN (`+placeholders(1, len(args))+`)
+	UNION
+	SELECT m.user_id, gm.group_id, 0 FROM m JOIN group_members gm ON gm.member_group_id = m.group_id
+)
+SELECT m.user_id, g.id, g.display_name, max(m.direct)
+FROM m JOIN groups g ON g.id = m.group_id
+GROUP BY m.user_id, g.id, g.display_name`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid string
+		var ref store.GroupRef
+		var direct int
+		if err := rows.Scan(&uid, &ref.ID, &ref.Display, &direct); err != nil {
+			return err
+		}
+		ref.Direct = direct == 1
+		byID[uid].Groups = append(byID[uid].Groups, ref)
+	}
+	for _, u := range users {
+		sort.Slice(u.Groups, func(i, j int) bool { return u.Groups[i].Display < u.Groups[j].Display })
+	}
+	return rows.Err()
+}
+
+// selectUsers runs a query over userSelect and loads groups if asked.
+func (s *Store) selectUsers(ctx context.Context, q querier, load store.Load, query string, args ...any) ([]*store.User, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if load&store.LoadGroups != 0 {
+		if err := loadUserGroups(ctx, q, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// getUser loads one user of a tenant, optionally locking its row.
+func (s *Store) getUser(ctx context.Context, q querier, tenantID, id string, load store.Load, lock bool) (*store.User, error) {
+	if lock && s.d.forUpdate != "" {
+		// Lock in a statement of its own: in READ COMMITTED a SELECT ... FOR
+		// UPDATE that waited for the lock returns the new row but evaluates
+		// its subqueries (the child rows) in the snapshot taken before the
+		// wait, so a concurrent update's child rows would be lost. The
+		// statement below, run after the lock is held, sees them.
+		var found string
+		err := q.QueryRowContext(ctx, `SELECT id FROM users WHERE tenant_id = $1 AND id = $2`+s.d.forUpdate, tenantID, id).Scan(&found)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	query := `SELECT ` + s.userSelect(load) + ` FROM users u WHERE u.tenant_id = $1 AND u.id = $2`
+	users, err := s.selectUsers(ctx, q, load, query, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return users[0], nil
+}

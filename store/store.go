@@ -1,0 +1,132 @@
+// Package store holds scimd's persistent records and the interface every
+// backend implements. It knows nothing of HTTP or SCIM JSON: the scim package
+// speaks the protocol, the mapping package converts, and the backends beneath
+// this package (store/sqlstore) persist.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything scimd persists. Each method is one transaction: a
+// failure leaves nothing half-written.
+type Store interface {
+	Tenants
+	Users
+	Groups
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	// Secret returns a stable random secret named name, creating it on first
+	// use (used to sign paging cursors so they survive restarts).
+	Secret(ctx context.Context, name string) ([]byte, error)
+	// Close releases the database connections.
+	Close() error
+}
+
+// Tenants manages customer accounts and the bearer tokens of their IdP
+// connections.
+type Tenants interface {
+	// CreateTenant creates a tenant; ErrConflict if the name is taken.
+	CreateTenant(ctx context.Context, name string) (Tenant, error)
+	// TenantByName finds a tenant; ErrNotFound if there is none.
+	TenantByName(ctx context.Context, name string) (Tenant, error)
+	// ListTenants lists all tenants by name.
+	ListTenants(ctx context.Context) ([]Tenant, error)
+
+	// CreateToken stores a token; only its hash is kept.
+	CreateToken(ctx context.Context, tok Token) (Token, error)
+	// TokenByHash finds the live token with this hash: ErrNotFound if it does
+	// not exist, was revoked or has expired at now.
+	TokenByHash(ctx context.Context, hash []byte, now time.Time) (Token, error)
+	// ListTokens lists a tenant's tokens, newest first.
+	ListTokens(ctx context.Context, tenantID string) ([]Token, error)
+	// RevokeToken marks a token revoked; ErrNotFound if the tenant has no such token.
+	RevokeToken(ctx context.Context, tenantID, tokenID string, at time.Time) error
+}
+
+// Users persists SCIM users.
+type Users interface {
+	// CreateUser inserts u (u.ID, timestamps and version are set by the
+	// store). ErrConflict names the attribute that clashed.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser loads one user with the parts named in load.
+	GetUser(ctx context.Context, tenantID, id string, load Load) (*User, error)
+	// UpdateUser loads the user inside a transaction, calls update on it and
+	// stores the result: read-modify-write races are impossible by
+	// construction. update may return an error (e.g. ErrPrecondition) to abort.
+	UpdateUser(ctx context.Context, tenantID, id string, update func(u *User) error) (*User, error)
+	// DeleteUser removes the user and its memberships. check, if not nil,
+	// sees the user first and may veto with an error.
+	DeleteUser(ctx context.Context, tenantID, id string, check func(u *User) error) error
+	// ListUsers answers a query with one page.
+	ListUsers(ctx context.Context, tenantID string, q Query) (*Page[*User], error)
+}
+
+// Groups persists SCIM groups. Membership changes are row operations: a
+// group's member list is never loaded to change one member.
+type Groups interface {
+	// CreateGroup inserts g with its members.
+	CreateGroup(ctx context.Context, g *Group) error
+	// GetGroup loads one group; members only if load has LoadMembers.
+	GetGroup(ctx context.Context, tenantID, id string, load Load) (*Group, error)
+	// UpdateGroup loads the group (without members) in a transaction and lets
+	// update change its attributes and its members through m.
+	UpdateGroup(ctx context.Context, tenantID, id string, update func(g *Group, m Members) error) (*Group, error)
+	// DeleteGroup removes a group; check as in DeleteUser.
+	DeleteGroup(ctx context.Context, tenantID, id string, check func(g *Group) error) error
+	// ListGroups answers a query with one page.
+	ListGroups(ctx context.Context, tenantID string, q Query) (*Page[*Group], error)
+}
+
+// Members edits one group's membership inside UpdateGroup's transaction.
+type Members interface {
+	// Add adds members by id; ids already present are left alone. An id that
+	// is neither a user nor a group of the tenant is an ErrInvalid.
+	Add(ctx context.Context, ids []string) error
+	// Remove removes the given member ids; absent ids are ignored.
+	Remove(ctx context.Context, ids []string) error
+	// RemoveAll empties the group.
+	RemoveAll(ctx context.Context) error
+	// List loads the current members (for PATCH filters beyond value eq).
+	List(ctx context.Context) ([]Member, error)
+}
+
+// Load says which parts of a resource to read besides its own row.
+type Load uint8
+
+// Parts of a resource that live in child tables.
+const (
+	LoadValues    Load = 1 << iota // users: emails, phoneNumbers, ... (user_values)
+	LoadAddresses                  // users: addresses
+	LoadGroups                     // users: the read-only groups attribute
+	LoadMembers                    // groups: members
+
+	LoadAll = LoadValues | LoadAddresses | LoadGroups | LoadMembers
+)
+
+// Tenant is one customer account.
+type Tenant struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+}
+
+// Token is a bearer token of one IdP connection. Only Hash is stored.
+type Token struct {
+	ID        string
+	TenantID  string
+	Label     string
+	Hash      []byte
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+	RevokedAt *time.Time
+}
+
+// Meta is the bookkeeping every resource carries.
+type Meta struct {
+	Created      time.Time
+	LastModified time.Time
+	Version      int64
+}
