@@ -25,18 +25,14 @@ func lookup(doc Doc, name string) (any, bool) {
 	return nil, false
 }
 
-// asString reads a string attribute. Numbers are accepted as their text
-// (an employeeNumber sent as 1234 is meant as "1234"); null is "".
+// asString reads a string attribute; null is "". Other JSON types are
+// refused (RFC 7643 §2.3.1), so that a client's mapping mistake shows.
 func asString(path string, v any) (string, error) {
 	switch x := v.(type) {
 	case nil:
 		return "", nil
 	case string:
 		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), nil
 	}
 	return "", errorf(InvalidValue, "attribute %q must be a string, not %s", path, jsonKind(v))
 }

@@ -34,6 +34,7 @@ type cursorData struct {
 	Int     int64   `json:"i,omitempty"`
 	Float   float64 `json:"f,omitempty"`
 	Created int64   `json:"c"`
+	Total   int     `json:"n"`
 	ID      string  `json:"id"`
 	Query   string  `json:"q"`
 	Issued  int64   `json:"x"`
@@ -58,12 +59,14 @@ func querySignature(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:9])
 }
 
-func (c *cursorCodec) encode(ctx context.Context, cur *store.Cursor, query string) (string, error) {
+// encode makes a cursor for the position cur; total is the result count
+// the first page computed, carried along so later pages need not count.
+func (c *cursorCodec) encode(ctx context.Context, cur *store.Cursor, total int, query string) (string, error) {
 	key, err := c.key(ctx)
 	if err != nil {
 		return "", err
 	}
-	d := cursorData{Created: cur.Created, ID: cur.ID, Query: query, Issued: c.now().Unix()}
+	d := cursorData{Created: cur.Created, ID: cur.ID, Total: total, Query: query, Issued: c.now().Unix()}
 	switch v := cur.Value.(type) {
 	case string:
 		d.Kind, d.Str = "s", v
@@ -90,26 +93,26 @@ func sign(key []byte, payload string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-func (c *cursorCodec) decode(ctx context.Context, s, query string) (*store.Cursor, error) {
+func (c *cursorCodec) decode(ctx context.Context, s, query string) (*store.Cursor, int, error) {
 	key, err := c.key(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	invalid := badRequest(typeInvalidCursor, "the cursor is not one this server issued for this query: start again without a cursor value (cursor=)")
 	p, sig, ok := strings.Cut(s, ".")
 	if !ok || !hmac.Equal([]byte(sig), []byte(sign(key, p))) {
-		return nil, invalid
+		return nil, 0, invalid
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(p)
 	if err != nil {
-		return nil, invalid
+		return nil, 0, invalid
 	}
 	var d cursorData
 	if err := json.Unmarshal(raw, &d); err != nil || d.Query != query {
-		return nil, invalid
+		return nil, 0, invalid
 	}
 	if c.now().Sub(time.Unix(d.Issued, 0)) > c.timeout {
-		return nil, badRequest(typeExpiredCursor, "the cursor has expired (cursors last %d seconds): start again with cursor=", int(c.timeout.Seconds()))
+		return nil, 0, badRequest(typeExpiredCursor, "the cursor has expired (cursors last %d seconds): start again with cursor=", int(c.timeout.Seconds()))
 	}
 	cur := &store.Cursor{Created: d.Created, ID: d.ID}
 	switch d.Kind {
@@ -124,5 +127,5 @@ func (c *cursorCodec) decode(ctx context.Context, s, query string) (*store.Curso
 	case "f":
 		cur.Value = d.Float
 	}
-	return cur, nil
+	return cur, d.Total, nil
 }

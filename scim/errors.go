@@ -58,9 +58,12 @@ func toError(err error) *Error {
 	var me *mapping.Error
 	var ce *store.ConflictError
 	var ie *store.InvalidError
+	var fe *filterError
 	switch {
 	case errors.As(err, &se):
 		return se
+	case errors.As(err, &fe):
+		return &Error{Status: http.StatusBadRequest, ScimType: typeInvalidFilter, Detail: fe.detail}
 	case errors.As(err, &me):
 		return &Error{Status: http.StatusBadRequest, ScimType: me.ScimType, Detail: me.Detail}
 	case errors.As(err, &ce):

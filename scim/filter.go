@@ -47,7 +47,29 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	if err != nil {
 		return nil, invalidFilter("the filter %q is not valid SCIM filter syntax (RFC 7644 §3.4.2.2), e.g. userName eq \"bjensen\"", text)
 	}
+	unescapeValues(expr)
 	return compileFilter(rt, nil, expr)
+}
+
+// unescapeValues decodes the JSON escapes (\" \\ \n ...) in the string
+// values of a parsed filter: filter-parser leaves them as written.
+func unescapeValues(e filter.Expression) {
+	switch e := e.(type) {
+	case *filter.LogicalExpression:
+		unescapeValues(e.Left)
+		unescapeValues(e.Right)
+	case *filter.NotExpression:
+		unescapeValues(e.Expression)
+	case *filter.ValuePath:
+		unescapeValues(e.ValueFilter)
+	case *filter.AttributeExpression:
+		if s, ok := e.CompareValue.(string); ok && strings.ContainsRune(s, '\\') {
+			var v string
+			if json.Unmarshal([]byte(`"`+s+`"`), &v) == nil {
+				e.CompareValue = v
+			}
+		}
+	}
 }
 
 // simpleEq recognises `attrPath eq "string"` with nothing else around it.

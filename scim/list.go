@@ -136,10 +136,12 @@ type plan struct {
 	proj       mapping.Projection
 	startIndex int
 	signature  string
+	// total is the count carried in a cursor (-1 when this page counts).
+	total int
 }
 
 func (s *Server) plan(ctx context.Context, rt *mapping.ResourceType, sr search) (plan, error) {
-	p := plan{proj: rt.ParseProjection(sr.attributes, sr.excluded), startIndex: 1}
+	p := plan{proj: rt.ParseProjection(sr.attributes, sr.excluded), startIndex: 1, total: -1}
 	if sr.filter != "" {
 		expr, err := parseFilter(rt, sr.filter)
 		if err != nil {
@@ -178,13 +180,17 @@ func (s *Server) plan(ctx context.Context, rt *mapping.ResourceType, sr search) 
 			return p, badRequest(typeInvalidCount, "count must be at least 1 with cursor paging")
 		}
 		p.signature = querySignature(rt.Name, sr.filter, sr.sortBy, strings.ToLower(sr.sortOrder))
-		if *sr.cursor != "" {
-			cur, err := s.cursors.decode(ctx, *sr.cursor, p.signature)
-			if err != nil {
-				return p, err
-			}
-			p.q.After = cur
+		if *sr.cursor == "" {
+			// The first page counts; later pages carry the count in the
+			// cursor, so that a walk over a large tenant counts once.
+			p.q.Total = true
+			return p, nil
 		}
+		cur, total, err := s.cursors.decode(ctx, *sr.cursor, p.signature)
+		if err != nil {
+			return p, err
+		}
+		p.q.After, p.total = cur, total
 		return p, nil
 	}
 	p.q.Total = true
@@ -200,16 +206,13 @@ func (s *Server) listResponse(ctx context.Context, p plan, resources []any, tota
 	if !p.q.Keyset {
 		return listDoc(resources, total, p.startIndex), nil
 	}
-	if resources == nil {
-		resources = []any{}
+	if total < 0 {
+		total = p.total
 	}
-	doc := map[string]any{
-		"schemas":      []string{listResponseSchema},
-		"itemsPerPage": len(resources),
-		"Resources":    resources,
-	}
+	doc := listDoc(resources, total, 0)
+	delete(doc, "startIndex")
 	if next != nil {
-		c, err := s.cursors.encode(ctx, next, p.signature)
+		c, err := s.cursors.encode(ctx, next, total, p.signature)
 		if err != nil {
 			return nil, err
 		}

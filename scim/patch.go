@@ -118,6 +118,7 @@ func resolvePath(rt *mapping.ResourceType, n int, path string) (t target, ext *m
 		if !t.attr.MultiValued || t.attr.Type != mapping.Complex {
 			return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q: a value filter needs a multi-valued complex attribute", n, path)
 		}
+		unescapeValues(p.ValueExpression)
 		t.filter = p.ValueExpression
 	}
 	return t, nil, nil
@@ -154,6 +155,9 @@ func applyOp(rt *mapping.ResourceType, doc mapping.Doc, op patchOp) error {
 	}
 	if t.attr.Mutability == mapping.ReadOnly || leaf.Mutability == mapping.ReadOnly {
 		return badRequest(typeMutability, "Operations[%d]: %s is read-only", op.n, leaf.Path())
+	}
+	if op.op == "remove" && t.filter == nil && !op.hasValue && leaf.Required && (t.sub == nil || !t.attr.MultiValued) {
+		return badRequest(typeMutability, "Operations[%d]: %s is required and cannot be removed", op.n, leaf.Path())
 	}
 	value := op.value
 	if op.hasValue && value != nil {
