@@ -287,9 +287,34 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	rt := s.reg.Group
 	id := r.PathValue("id")
-	g, err := s.store.UpdateGroup(ctx, tenantID(ctx), id, func(g *store.Group, m store.Members) error {
+	var g *store.Group
+	if len(rest) == 0 && r.Header.Get("If-Match") == "" {
+		// Only members change: row inserts and deletes that need not hold
+		// the group's lock (Okta and Entra send these most of all).
+		g, err = s.store.EditMembers(ctx, tenantID(ctx), id, func(m store.Members) error {
+			for _, mo := range memberOps {
+				if err := s.applyMemberOp(ctx, m, mo); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	} else {
+		g, err = s.updateGroupPatch(ctx, r, id, rest, memberOps)
+	}
+	if err != nil {
+		writeError(w, r, notFoundAs(err, "Group", id))
+		return
+	}
+	s.respondGroupAfterWrite(w, r, g)
+}
+
+// updateGroupPatch applies a PATCH that changes attributes or carries
+// If-Match, holding the group's row lock throughout.
+func (s *Server) updateGroupPatch(ctx context.Context, r *http.Request, id string, rest []patchOp, memberOps []memberOp) (*store.Group, error) {
+	rt := s.reg.Group
+	return s.store.UpdateGroup(ctx, tenantID(ctx), id, func(g *store.Group, m store.Members) error {
 		if err := checkIfMatch(r, g.Meta.Version); err != nil {
 			return err
 		}
@@ -315,11 +340,6 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if err != nil {
-		writeError(w, r, notFoundAs(err, "Group", id))
-		return
-	}
-	s.respondGroupAfterWrite(w, r, g)
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {

@@ -74,6 +74,11 @@ type Groups interface {
 	// UpdateGroup loads the group (without members) in a transaction and lets
 	// update change its attributes and its members through m.
 	UpdateGroup(ctx context.Context, tenantID, id string, update func(g *Group, m Members) error) (*Group, error)
+	// EditMembers changes only the membership of a group. Unlike
+	// UpdateGroup it does not lock the group row while members are resolved
+	// and written; the row is locked only for the version bump at the end,
+	// so concurrent member changes to one group overlap as far as they can.
+	EditMembers(ctx context.Context, tenantID, id string, edit func(m Members) error) (*Group, error)
 	// DeleteGroup removes a group; check as in DeleteUser.
 	DeleteGroup(ctx context.Context, tenantID, id string, check func(g *Group) error) error
 	// ListGroups answers a query with one page.

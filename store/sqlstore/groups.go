@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -97,6 +98,34 @@ func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, update fun
 		}
 		result = &g
 		return nil
+	})
+	return result, err
+}
+
+// EditMembers changes a group's membership, taking the group's row lock
+// only for the final version bump (see store.Groups).
+func (s *Store) EditMembers(ctx context.Context, tenantID, id string, edit func(m store.Members) error) (*store.Group, error) {
+	var result *store.Group
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		g, err := s.getGroup(ctx, tx, tenantID, id, false)
+		if err != nil {
+			return err
+		}
+		m := &members{s: s, tx: tx, tenantID: tenantID, groupID: id}
+		if err := edit(m); err != nil {
+			return err
+		}
+		if !m.changed {
+			result = g
+			return nil
+		}
+		result, err = scanGroup(tx.QueryRowContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+			WHERE tenant_id = $2 AND id = $3 RETURNING `+strings.ReplaceAll(groupSelect, "g.", ""),
+			s.d.timeArg(s.now()), tenantID, id))
+		if err == sql.ErrNoRows {
+			return store.ErrNotFound // deleted meanwhile
+		}
+		return err
 	})
 	return result, err
 }

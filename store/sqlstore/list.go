@@ -27,13 +27,8 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q store.Query) (
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
 		scan:       scanUser,
-		load: func(ctx context.Context, users []*store.User) error {
-			if q.Load&store.LoadGroups == 0 {
-				return nil
-			}
-			return loadUserGroups(ctx, s.db.DB, users)
-		},
-		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		load:       func(context.Context, []*store.User) error { return nil },
+		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 	})
 	return p, s.d.translate(err)
 }

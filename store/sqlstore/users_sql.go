@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/scimd/scimd/store"
@@ -91,19 +90,32 @@ func (s *Store) userSelect(load store.Load) string {
 	} else {
 		b.WriteString(", NULL")
 	}
+	if load&store.LoadGroups != 0 {
+		// The groups the user is in directly, and those reached through
+		// nested groups; UNION (not UNION ALL) stops the recursion on cycles.
+		fmt.Fprintf(&b, `, (WITH RECURSIVE m(group_id, direct) AS (
+			SELECT gm.group_id, 1 FROM group_members gm WHERE gm.member_user_id = u.id
+			UNION
+			SELECT gm.group_id, 0 FROM m JOIN group_members gm ON gm.member_group_id = m.group_id)
+		SELECT %s(%s(g.id, g.display_name, x.direct) ORDER BY g.display_name, g.id)
+		FROM (SELECT group_id, max(direct) AS direct FROM m GROUP BY group_id) x JOIN groups g ON g.id = x.group_id)`,
+			s.d.jsonAgg, s.d.jsonArray)
+	} else {
+		b.WriteString(", NULL")
+	}
 	return b.String()
 }
 
 // scanUser scans one row of userSelect, plus extra destinations after it.
 func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
 	u := &store.User{}
-	var values, addrs [][]any
+	var values, addrs, groups [][]any
 	dest := []any{&u.ID, &u.TenantID, &u.UserName}
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
 	dest = append(dest, nullBool{&u.Active}, timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
-		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs})
+		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -115,6 +127,9 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 		u.Values[attr] = append(u.Values[attr], store.Value{
 			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
 		})
+	}
+	for _, r := range groups {
+		u.Groups = append(u.Groups, store.GroupRef{ID: cellStr(r, 0), Display: cellStr(r, 1), Direct: cellBool(r, 2)})
 	}
 	for _, r := range addrs {
 		u.Addresses = append(u.Addresses, store.Address{
@@ -161,51 +176,8 @@ func insertAddresses(ctx context.Context, q querier, userID string, addrs []stor
 	return err
 }
 
-// loadUserGroups fills the read-only groups attribute of users: the groups
-// each is a member of directly, and those reached through nested groups.
-func loadUserGroups(ctx context.Context, q querier, users []*store.User) error {
-	if len(users) == 0 {
-		return nil
-	}
-	byID := make(map[string]*store.User, len(users))
-	args := make([]any, 0, len(users))
-	for _, u := range users {
-		byID[u.ID] = u
-		args = append(args, u.ID)
-	}
-	// UNION (not UNION ALL) makes the recursion stop on cycles.
-	rows, err := q.QueryContext(ctx, `
-WITH RECURSIVE m(user_id, group_id, direct) AS (
-	SELECT gm.member_user_id, gm.group_id, 1 FROM group_members gm
-	WHERE gm.member_user_id IN (`+placeholders(1, len(args))+`)
-	UNION
-	SELECT m.user_id, gm.group_id, 0 FROM m JOIN group_members gm ON gm.member_group_id = m.group_id
-)
-SELECT m.user_id, g.id, g.display_name, max(m.direct)
-FROM m JOIN groups g ON g.id = m.group_id
-GROUP BY m.user_id, g.id, g.display_name`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var uid string
-		var ref store.GroupRef
-		var direct int
-		if err := rows.Scan(&uid, &ref.ID, &ref.Display, &direct); err != nil {
-			return err
-		}
-		ref.Direct = direct == 1
-		byID[uid].Groups = append(byID[uid].Groups, ref)
-	}
-	for _, u := range users {
-		sort.Slice(u.Groups, func(i, j int) bool { return u.Groups[i].Display < u.Groups[j].Display })
-	}
-	return rows.Err()
-}
-
-// selectUsers runs a query over userSelect and loads groups if asked.
-func (s *Store) selectUsers(ctx context.Context, q querier, load store.Load, query string, args ...any) ([]*store.User, error) {
+// selectUsers runs a query over userSelect.
+func (s *Store) selectUsers(ctx context.Context, q querier, query string, args ...any) ([]*store.User, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -219,15 +191,7 @@ func (s *Store) selectUsers(ctx context.Context, q querier, load store.Load, que
 		}
 		out = append(out, u)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if load&store.LoadGroups != 0 {
-		if err := loadUserGroups(ctx, q, out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // getUser loads one user of a tenant, optionally locking its row.
@@ -248,7 +212,7 @@ func (s *Store) getUser(ctx context.Context, q querier, tenantID, id string, loa
 		}
 	}
 	query := `SELECT ` + s.userSelect(load) + ` FROM users u WHERE u.tenant_id = $1 AND u.id = $2`
-	users, err := s.selectUsers(ctx, q, load, query, tenantID, id)
+	users, err := s.selectUsers(ctx, q, query, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
