@@ -22,7 +22,7 @@ func init() {
 		Check{ID: "auth-discovery-either", Title: "discovery without credentials answers either 200 with the SPC or a 401 SCIM error", Section: "RFC 7644 §4", Profiles: rfc, run: authDiscovery},
 	)
 	register("media",
-		Check{ID: "media-response-scim-json", Title: "resource responses use Content-Type application/scim+json", Section: "RFC 7644 §3.1, §8.1", Profiles: rfc, run: mediaResponse},
+		Check{ID: "media-response-scim-json", Title: "a response to Accept: application/scim+json uses Content-Type application/scim+json", Section: "RFC 7644 §8.1, RFC 7231 §5.3.2", Profiles: rfc, run: mediaResponse},
 		Check{ID: "media-error-json", Title: "error responses use a JSON Content-Type", Section: "RFC 7644 §3.12, §8.1", Profiles: rfc, run: mediaError},
 		Check{ID: "media-request-scim-json", Title: "POST with Content-Type application/scim+json is accepted", Section: "RFC 7644 §3.1, §8.1", Profiles: rfc, Mutates: true, run: mediaRequestSCIM},
 	)
@@ -43,7 +43,16 @@ func authWWWAuthenticate(c *tc) {
 	c.status(r, 401)
 	h := r.Header.Get("WWW-Authenticate")
 	c.expect(h != "", r, "401 without a WWW-Authenticate header")
-	if h != "" {
+	// A bearer-token endpoint challenges with the Bearer scheme (RFC 6750
+	// §3); one that advertises only other schemes may challenge otherwise.
+	bearer := true
+	if spc, err := c.env.serviceProviderConfig(c.ctx); err == nil && len(objs(spc, "authenticationSchemes")) > 0 {
+		bearer = false
+		for _, s := range objs(spc, "authenticationSchemes") {
+			bearer = bearer || strings.Contains(strings.ToLower(str(s, "type")+" "+str(s, "name")), "bearer")
+		}
+	}
+	if h != "" && bearer {
 		c.expect(strings.Contains(strings.ToLower(h), "bearer"), r, "WWW-Authenticate %q offers no Bearer challenge", h)
 	}
 }

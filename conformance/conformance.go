@@ -76,6 +76,9 @@ type Target struct {
 	// RequestTimeout bounds one HTTP request when HTTPClient is nil
 	// (default 30s).
 	RequestTimeout time.Duration
+	// Evidence keeps every request and response of every check in its Result
+	// (Result.Exchanges), e.g. to archive what a passing run saw.
+	Evidence bool
 	// OnResult, if set, is called after each check finishes (from the
 	// goroutine that ran it, serialised).
 	OnResult func(Result)
@@ -114,7 +117,7 @@ func register(group string, checks ...Check) {
 	}
 }
 
-var groupOrder = []string{"discovery", "auth", "media", "users", "groups", "uniqueness", "filters", "sort-paging", "cursor", "search", "projection", "patch", "mutability", "etag", "bulk", "errors", "okta", "entra", "concurrency"}
+var groupOrder = []string{"discovery", "auth", "media", "users", "groups", "uniqueness", "filters", "sort-paging", "cursor", "search", "projection", "patch", "mutability", "etag", "bulk", "errors", "existing-data", "okta", "entra", "concurrency"}
 
 // Checks returns every registered check in report order.
 func Checks() []Check {
@@ -203,8 +206,11 @@ type Result struct {
 	SkipReason string    `json:"skipReason,omitempty"`
 	Failures   []Failure `json:"failures,omitempty"`
 	// CleanupProblems lists resources that could not be deleted afterwards.
-	CleanupProblems []string      `json:"cleanupProblems,omitempty"`
-	Duration        time.Duration `json:"durationNs"`
+	CleanupProblems []string `json:"cleanupProblems,omitempty"`
+	// Exchanges holds every request/response of the check when
+	// Target.Evidence is set.
+	Exchanges []*Exchange   `json:"exchanges,omitempty"`
+	Duration  time.Duration `json:"durationNs"`
 }
 
 // Failure is one failed assertion with the HTTP exchange it concerns.
@@ -365,7 +371,8 @@ func Execute(ctx context.Context, target Target) (*Report, error) {
 
 // Run runs the selected checks as subtests of t: one t.Run(check.ID) per
 // check, t.Skip for skipped checks and t.Error (with the request and the
-// response) for each failed assertion.
+// response) for each failed assertion. Checks run one after another
+// (Target.Parallelism applies to Execute only).
 func Run(t *testing.T, target Target) {
 	t.Helper()
 	e, err := newEnv(target)
@@ -430,6 +437,9 @@ func (e *env) runCheck(parent context.Context, ch *Check) (res Result) {
 		ch.run(c)
 	}()
 	res.CleanupProblems = c.runCleanups()
+	if e.target.Evidence {
+		res.Exchanges = c.exchanges
+	}
 	switch {
 	case len(c.failures) > 0:
 		res.Status, res.Failures = Fail, c.failures

@@ -30,6 +30,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		reqTO    = fs.Duration("request-timeout", 30*time.Second, "time limit for one HTTP request")
 		parallel = fs.Int("parallel", 1, "number of checks run at once")
 		verbose  = fs.Bool("v", false, "verbose: longer bodies in failure details")
+		evidence = fs.Bool("evidence", false, "keep every request and response in the --json report, passing checks included")
 		list     = fs.Bool("list", false, "list the checks (id, profiles, section, title) and exit")
 	)
 	fs.Usage = func() {
@@ -56,6 +57,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Parallelism:    *parallel,
 		CheckTimeout:   *timeout,
 		RequestTimeout: *reqTO,
+		Evidence:       *evidence,
 	}
 	if target.Token == "" {
 		target.Token = os.Getenv("SCIMD_TOKEN")

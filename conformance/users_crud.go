@@ -23,7 +23,7 @@ func init() {
 		Check{ID: "users-get-404", Title: "GET /Users/{unknown id} answers 404 SCIM error", Section: "RFC 7644 §3.4.1, §3.12", Profiles: rfc, run: usersGet404},
 		Check{ID: "users-list-200", Title: "GET /Users answers a ListResponse", Section: "RFC 7644 §3.4.2", Profiles: rfc, run: usersList200},
 		Check{ID: "users-replace-200", Title: "PUT /Users/{id} answers 200 with the replaced User", Section: "RFC 7644 §3.5.1", Profiles: rfc, Mutates: m, run: usersReplace200},
-		Check{ID: "users-replace-clears-omitted", Title: "PUT clears readWrite attributes left out of the body", Section: "RFC 7644 §3.5.1", Profiles: rfc, Mutates: m, run: usersReplaceClears},
+		Check{ID: "users-replace-clears-omitted", Title: "PUT clears readWrite attributes left out of the body (nickName and title have no server default)", Section: "RFC 7644 §3.5.1", Profiles: rfc, Mutates: m, run: usersReplaceClears},
 		Check{ID: "users-replace-readonly-ignored", Title: "PUT ignores client-supplied id and meta", Section: "RFC 7644 §3.5.1", Profiles: rfc, Mutates: m, run: usersReplaceReadOnly},
 		Check{ID: "users-replace-immutable", Title: "PUT changing an immutable attribute answers 400 mutability", Section: "RFC 7644 §3.5.1", Profiles: rfc, Mutates: m, run: usersReplaceImmutable},
 		Check{ID: "users-replace-timestamps", Title: "PUT keeps meta.created and does not move meta.lastModified backwards", Section: "RFC 7643 §3.1", Profiles: rfc, Mutates: m, run: usersReplaceTimestamps},
@@ -232,7 +232,7 @@ func usersReplaceImmutable(c *tc) {
 	s, _ := c.schema(schemaUser)
 	var attr string
 	for _, a := range objs(s, "attributes") {
-		if str(a, "mutability") == "immutable" && str(a, "type") == "string" && !boolFalse(a, "multiValued") {
+		if str(a, "mutability") == "immutable" && str(a, "type") == "string" && !isTrue(a, "multiValued") {
 			attr = str(a, "name")
 		}
 	}
@@ -246,9 +246,8 @@ func usersReplaceImmutable(c *tc) {
 	c.scimError(c.put("Users", idOf(u), b), 400, "mutability")
 }
 
-// boolFalse reports whether the attribute's boolean key is true (a
-// multi-valued attribute, say).
-func boolFalse(m map[string]any, key string) bool {
+// isTrue reports whether m[key] is the boolean true.
+func isTrue(m map[string]any, key string) bool {
 	v, _ := boolean(m, key)
 	return v
 }
