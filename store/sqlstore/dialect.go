@@ -27,6 +27,9 @@ type dialect struct {
 	forUpdate string
 	// jsonArray and jsonAgg build and aggregate JSON arrays.
 	jsonArray, jsonAgg string
+	// lower is the SQL function folding case like fold does. SQLite's own
+	// lower() folds ASCII only, so there it is a function of ours.
+	lower string
 	// timeArg converts a time to the column's representation:
 	// timestamptz on PostgreSQL, microseconds since 1970 on SQLite.
 	timeArg func(time.Time) any
@@ -39,6 +42,7 @@ var pgDialect = dialect{
 	forUpdate:   " FOR UPDATE",
 	jsonArray:   "json_build_array",
 	jsonAgg:     "json_agg",
+	lower:       "lower",
 	timeArg:     func(t time.Time) any { return t.UTC() },
 	uniqueField: pgUniqueField,
 }
@@ -47,8 +51,24 @@ var sqliteDialect = dialect{
 	name:        "sqlite",
 	jsonArray:   "json_array",
 	jsonAgg:     "json_group_array",
+	lower:       "scimd_lower",
 	timeArg:     func(t time.Time) any { return t.UnixMicro() },
 	uniqueField: sqliteUniqueField,
+}
+
+func init() {
+	// scimd_lower is fold in SQL, for SQLite, whose lower() leaves
+	// non-ASCII letters alone (É would not match é).
+	sqlite.MustRegisterDeterministicScalarFunction("scimd_lower", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case string:
+				return fold(v), nil
+			case []byte:
+				return fold(string(v)), nil
+			}
+			return args[0], nil
+		})
 }
 
 // constraintFields names the SCIM attribute each unique index protects.

@@ -185,7 +185,7 @@ func (b *sqlBuilder) compare(col column, c store.Compare) (string, error) {
 		if col.folded != "" {
 			expr = col.folded
 		} else {
-			expr = "lower(" + expr + ")"
+			expr = b.d.lower + "(" + expr + ")"
 		}
 	}
 	if c.Op == store.OpPr {
@@ -277,7 +277,7 @@ func (b *sqlBuilder) sortExpr(t table, f store.Field) (string, error) {
 		if col.folded != "" {
 			expr = col.folded
 		} else {
-			expr = "lower(" + expr + ")"
+			expr = b.d.lower + "(" + expr + ")"
 		}
 	}
 	if f.Set != "" {

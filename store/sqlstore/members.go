@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/scimd/scimd/store"
 )
@@ -86,7 +89,7 @@ func (m *members) add(ctx context.Context, ids []string) error {
 		res, err := m.tx.ExecContext(ctx, `INSERT INTO group_members (group_id, `+col+`) VALUES `+
 			strings.Join(values, ", ")+` ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
-			return err
+			return memberFKError(err)
 		}
 		if ok, _ := affected(res); ok {
 			m.changed = true
@@ -95,11 +98,38 @@ func (m *members) add(ctx context.Context, ids []string) error {
 	return nil
 }
 
+// nestingLockKey identifies, with hashtext(tenant_id), the PostgreSQL
+// advisory lock that serialises adding groups to groups within a tenant.
+const nestingLockKey = 0x5c1d_0002
+
+// memberFKError explains a foreign key violation inserting members: the
+// group or a member was deleted by a concurrent transaction after add found
+// it (PostgreSQL; on SQLite writers do not overlap).
+func memberFKError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23503" {
+		return err
+	}
+	if pgErr.ConstraintName == "group_members_group_id_fkey" {
+		return store.ErrNotFound
+	}
+	return store.Invalidf("a member was deleted while it was being added")
+}
+
 // checkCycle refuses to add child to the group when the group is already
 // (transitively) a member of child, or is child itself.
 func (m *members) checkCycle(ctx context.Context, child string) error {
 	if child == m.groupID {
 		return store.Invalidf("a group cannot be a member of itself")
+	}
+	if m.s.d.name == pgDialect.name {
+		// Two transactions nesting A in B and B in A would each find no
+		// cycle in its own snapshot. The tenant's nesting lock makes them
+		// take turns; the second then sees the first's row. (SQLite runs
+		// one writer at a time already.)
+		if _, err := m.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, nestingLockKey, m.tenantID); err != nil {
+			return err
+		}
 	}
 	var found int
 	err := m.tx.QueryRowContext(ctx, `WITH RECURSIVE d(id) AS (

@@ -102,7 +102,7 @@ func sqliteDSN(rest string) (string, error) {
 		"synchronous(NORMAL)",
 		"foreign_keys(1)",
 		// LIKE must be case-sensitive: case-insensitive attributes are
-		// compared through lower() on both sides, like on PostgreSQL.
+		// compared through fold (scimd_lower) on both sides.
 		"case_sensitive_like(1)",
 	} {
 		params.Add("_pragma", p)
