@@ -24,7 +24,7 @@ func EncodeGroup(g *store.Group, base string) Doc {
 		}
 		doc["members"] = list
 	}
-	doc["meta"] = encodeMeta("Group", base+"/Groups/"+g.ID, g.Meta)
+	doc["meta"] = encodeMeta("Group", base+"/Groups/"+g.ID, g.Meta, GroupETag(g))
 	return doc
 }
 

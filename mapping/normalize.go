@@ -141,7 +141,11 @@ func normalizeComplex(a *Attr, v any) (any, error) {
 }
 
 // CheckSchemas verifies a resource's "schemas": it must list the resource
-// type's core schema, and nothing but that and the type's extensions.
+// type's core schema. Other URNs are the type's extensions, or schemas
+// scimd does not know: those are tolerated as long as the document holds no
+// data under them (Entra's older jobs list an ADSCIM Group schema with no
+// attributes of its own), and refused otherwise, so data is never dropped
+// silently.
 func (rt *ResourceType) CheckSchemas(doc Doc) error {
 	raw, ok := lookup(doc, "schemas")
 	if !ok || raw == nil {
@@ -162,7 +166,9 @@ func (rt *ResourceType) CheckSchemas(doc Doc) error {
 			core = true
 		case rt.Extension(s) != nil:
 		default:
-			return errorf(InvalidValue, "schema %q is not supported for %s: use %q and its extensions", s, rt.Name, rt.Schema.ID)
+			if _, has := lookup(doc, s); has {
+				return errorf(InvalidValue, "schema %q is not supported for %s: its attributes cannot be stored", s, rt.Name)
+			}
 		}
 	}
 	if !core {

@@ -135,17 +135,17 @@ func EncodeUser(u *store.User, base string) Doc {
 		schemas = append(schemas, EnterpriseSchema)
 	}
 	doc["schemas"] = schemas
-	doc["meta"] = encodeMeta("User", base+"/Users/"+u.ID, u.Meta)
+	doc["meta"] = encodeMeta("User", base+"/Users/"+u.ID, u.Meta, UserETag(u))
 	return doc
 }
 
-func encodeMeta(resourceType, location string, m store.Meta) Doc {
+func encodeMeta(resourceType, location string, m store.Meta, etag string) Doc {
 	return Doc{
 		"resourceType": resourceType,
 		"created":      FormatTime(m.Created),
 		"lastModified": FormatTime(m.LastModified),
 		"location":     location,
-		"version":      ETag(m.Version),
+		"version":      etag,
 	}
 }
 

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +31,10 @@ func asString(path string, v any) (string, error) {
 	case nil:
 		return "", nil
 	case string:
+		if strings.ContainsRune(x, 0) {
+			// PostgreSQL cannot store NUL in text; refuse it on every backend.
+			return "", errorf(InvalidValue, "attribute %q must not contain the NUL character (\\u0000)", path)
+		}
 		return x, nil
 	}
 	return "", errorf(InvalidValue, "attribute %q must be a string, not %s", path, jsonKind(v))
@@ -105,10 +108,6 @@ func jsonKind(v any) string {
 
 // FormatTime formats a timestamp as SCIM does (RFC 7643 §2.3.5).
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
-
-// ETag is the entity tag of a version: weak, since equal versions of a
-// resource may differ in representation (attributes=...).
-func ETag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
 
 // putStr sets a string attribute when it has a value.
 func putStr(doc Doc, key, v string) {

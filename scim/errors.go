@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -97,12 +96,12 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			// The client went away; there is nobody to answer.
 			return
 		}
-		slog.ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path,
+		logger(r.Context()).ErrorContext(r.Context(), "internal error", "err", err, "method", r.Method, "path", r.URL.Path,
 			"request_id", requestID(r.Context()))
 		e = &Error{Status: http.StatusInternalServerError,
 			Detail: "internal server error (request id " + requestID(r.Context()) + ")"}
 	} else if e.Status >= 500 {
-		slog.WarnContext(r.Context(), "request failed", "status", e.Status, "err", err,
+		logger(r.Context()).WarnContext(r.Context(), "request failed", "status", e.Status, "err", err,
 			"request_id", requestID(r.Context()))
 	}
 	if e.Status == http.StatusUnauthorized {

@@ -8,42 +8,57 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// etagMatches reports whether an If-Match / If-None-Match header names the
-// version. Comparison is weak (RFC 9110 §8.8.3.2): W/"3" matches "3".
-func etagMatches(header string, version int64) bool {
-	want := strings.TrimPrefix(mapping.ETag(version), "W/")
-	for _, tag := range strings.Split(header, ",") {
-		tag = strings.TrimSpace(tag)
+// splitTags splits an If-Match / If-None-Match header into its tags.
+func splitTags(header string) []string {
+	var tags []string
+	for _, t := range strings.Split(header, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
+
+// checkIfMatch enforces If-Match on a write (RFC 7644 §3.14): a tag of a
+// stale version is a 412 and nothing is written. Only the version part of
+// a tag counts here (see mapping.UserETag).
+func checkIfMatch(r *http.Request, version int64) error {
+	h := r.Header.Get("If-Match")
+	if h == "" {
+		return nil
+	}
+	for _, tag := range splitTags(h) {
+		if tag == "*" {
+			return nil
+		}
+		if v, ok := mapping.TagVersion(tag); ok && v == version {
+			return nil
+		}
+	}
+	return store.ErrPrecondition
+}
+
+// notModified answers 304 when If-None-Match names the current tag
+// (compared weakly, RFC 9110 §13.1.2).
+func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
+	h := r.Header.Get("If-None-Match")
+	if h == "" {
+		return false
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for _, tag := range splitTags(h) {
 		if tag == "*" || strings.TrimPrefix(tag, "W/") == want {
+			w.Header().Set("ETag", etag)
+			w.WriteHeader(http.StatusNotModified)
 			return true
 		}
 	}
 	return false
 }
 
-// checkIfMatch enforces If-Match on a write (RFC 7644 §3.14): a stale
-// version is a 412 and nothing is written.
-func checkIfMatch(r *http.Request, version int64) error {
-	if h := r.Header.Get("If-Match"); h != "" && !etagMatches(h, version) {
-		return store.ErrPrecondition
-	}
-	return nil
-}
-
-// notModified answers 304 when If-None-Match names the current version.
-func notModified(w http.ResponseWriter, r *http.Request, version int64) bool {
-	h := r.Header.Get("If-None-Match")
-	if h == "" || !etagMatches(h, version) {
-		return false
-	}
-	w.Header().Set("ETag", mapping.ETag(version))
-	w.WriteHeader(http.StatusNotModified)
-	return true
-}
-
 // writeResource answers with one resource, its ETag and Location.
-func writeResource(w http.ResponseWriter, status int, doc mapping.Doc, location string, version int64) {
-	w.Header().Set("ETag", mapping.ETag(version))
+func writeResource(w http.ResponseWriter, status int, doc mapping.Doc, location, etag string) {
+	w.Header().Set("ETag", etag)
 	w.Header().Set("Location", location)
 	writeJSON(w, status, doc)
 }

@@ -38,6 +38,12 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, invalidFilter("the filter is empty")
 	}
+	if !validText(text) {
+		return nil, invalidFilter("the filter must be UTF-8 text without NUL characters")
+	}
+	if why := tooComplex(text); why != "" {
+		return nil, invalidFilter("%s", why)
+	}
 	if attr, value, ok := simpleEq(text); ok {
 		return compileFilter(rt, nil, &filter.AttributeExpression{
 			AttributePath: attrPath(attr), Operator: filter.EQ, CompareValue: value,
@@ -49,6 +55,39 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	}
 	unescapeValues(expr)
 	return compileFilter(rt, nil, expr)
+}
+
+// Bounds on what reaches filter-parser. It recurses once per nesting level
+// and per and/or term, at about 0.1 ms each: some 100,000 levels of
+// parentheses overflow the goroutine stack, which kills the process.
+const (
+	maxFilterLen   = 8 << 10
+	maxFilterDepth = 64
+)
+
+// tooComplex says why a filter (or PATCH path) is too long or too deeply
+// nested to parse, or returns "".
+func tooComplex(text string) string {
+	if len(text) > maxFilterLen {
+		return fmt.Sprintf("the filter is longer than %d bytes", maxFilterLen)
+	}
+	depth, quoted := 0, false
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '(' || c == '[':
+			if depth++; depth > maxFilterDepth {
+				return fmt.Sprintf("the filter nests parentheses or brackets deeper than %d levels", maxFilterDepth)
+			}
+		case c == ')' || c == ']':
+			depth--
+		}
+	}
+	return ""
 }
 
 // unescapeValues decodes the JSON escapes (\" \\ \n ...) in the string

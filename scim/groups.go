@@ -36,7 +36,7 @@ func (s *Server) groupProjection(r *http.Request) mapping.Projection {
 func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *store.Group) {
 	base := baseURL(r)
 	doc := mapping.EncodeGroup(g, base)
-	writeResource(w, status, s.groupProjection(r).Apply(s.reg.Group, doc), base+"/Groups/"+g.ID, g.Meta.Version)
+	writeResource(w, status, s.groupProjection(r).Apply(s.reg.Group, doc), base+"/Groups/"+g.ID, mapping.GroupETag(g))
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,7 @@ func (s *Server) getGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFoundAs(err, "Group", r.PathValue("id")))
 		return
 	}
-	if notModified(w, r, g.Meta.Version) {
+	if notModified(w, r, mapping.GroupETag(g)) {
 		return
 	}
 	s.respondGroup(w, r, http.StatusOK, g)
@@ -126,7 +126,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
 func (s *Server) respondGroupAfterWrite(w http.ResponseWriter, r *http.Request, g *store.Group) {
 	p := s.groupProjection(r)
 	if r.Method == http.MethodPatch && p.IsZero() {
-		w.Header().Set("ETag", mapping.ETag(g.Meta.Version))
+		w.Header().Set("ETag", mapping.GroupETag(g))
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

@@ -97,6 +97,9 @@ func resolvePath(rt *mapping.ResourceType, n int, path string) (t target, ext *m
 	if ext := rt.Extension(path); ext != nil {
 		return t, ext, nil
 	}
+	if why := tooComplex(path); why != "" {
+		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path: %s", n, strings.Replace(why, "filter", "path", 1))
+	}
 	p, perr := filter.ParsePathNumber([]byte(path))
 	if perr != nil {
 		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q is not a valid attribute path (RFC 7644 §3.5.2), e.g. emails[type eq \"work\"].value", n, path)
@@ -224,8 +227,57 @@ func containerOf(doc mapping.Doc, a *mapping.Attr, create bool) mapping.Doc {
 	return ext
 }
 
-// apply carries out one operation on attribute t.attr of container c.
+// apply carries out one operation on attribute t.attr of container c. When
+// it makes a value of a multi-valued attribute primary, the others stop
+// being primary (RFC 7644 §3.5.2).
 func apply(c mapping.Doc, t target, op patchOp, v any) error {
+	a := t.attr
+	if !a.MultiValued || a.SubAttr("primary") == nil || op.op == "remove" {
+		return applyTarget(c, t, op, v)
+	}
+	// Elements are changed in place, so an element is known by its map.
+	was := map[uintptr]bool{}
+	before, _ := c[a.Name].([]any)
+	for _, el := range before {
+		if isPrimary(el) {
+			was[reflect.ValueOf(el).Pointer()] = true
+		}
+	}
+	if err := applyTarget(c, t, op, v); err != nil {
+		return err
+	}
+	list, _ := c[a.Name].([]any)
+	n := 0
+	for _, el := range list {
+		if isPrimary(el) {
+			n++
+		}
+	}
+	if n > 1 {
+		for _, el := range list {
+			if isPrimary(el) && was[reflect.ValueOf(el).Pointer()] {
+				el.(map[string]any)["primary"] = false
+			}
+		}
+	}
+	return nil
+}
+
+// isPrimary reports whether an element of a multi-valued attribute is
+// primary ("True" too: Entra ID sends booleans as strings).
+func isPrimary(el any) bool {
+	obj, _ := el.(map[string]any)
+	switch p := obj["primary"].(type) {
+	case bool:
+		return p
+	case string:
+		return strings.EqualFold(strings.TrimSpace(p), "true")
+	}
+	return false
+}
+
+// applyTarget carries out one operation on attribute t.attr of container c.
+func applyTarget(c mapping.Doc, t target, op patchOp, v any) error {
 	a := t.attr
 	if t.filter == nil {
 		switch {
@@ -263,7 +315,10 @@ func apply(c mapping.Doc, t target, op patchOp, v any) error {
 	list, _ := c[a.Name].([]any)
 	var matched []int
 	for i, el := range list {
-		obj, _ := el.(map[string]any)
+		obj, isObj := el.(map[string]any)
+		if !isObj {
+			continue // e.g. an empty value an earlier operation added
+		}
 		ok, err := matchElement(a, obj, t.filter)
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -138,7 +139,7 @@ func (s *Server) Handler() http.Handler {
 	})
 	root.HandleFunc("GET /readyz", s.ready)
 	root.Handle(BasePath+"/", http.StripPrefix(BasePath, s.limitBody(api)))
-	return s.recover(s.logRequests(root))
+	return s.logRequests(s.recover(root))
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
@@ -153,6 +154,12 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 type methods map[string]http.HandlerFunc
 
 func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if id := r.PathValue("id"); !validText(id) {
+		// No resource has such an id; the database must not see it
+		// (PostgreSQL refuses NUL and invalid UTF-8 with an error).
+		writeError(w, r, notFound("no resource has the id %q", id))
+		return
+	}
 	if h, ok := m[r.Method]; ok {
 		h(w, r)
 		return
@@ -170,6 +177,12 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // §4 lets discovery be read before a client has credentials).
 func (s *Server) get(h http.HandlerFunc) http.HandlerFunc {
 	return methods{http.MethodGet: h}.ServeHTTP
+}
+
+// validText reports whether s is valid UTF-8 without NUL characters: text
+// every backend can store and compare.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 func notImplemented(detail string) http.HandlerFunc {

@@ -51,7 +51,7 @@ func (s *Server) userProjection(r *http.Request) mapping.Projection {
 func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *store.User) {
 	base := baseURL(r)
 	doc := mapping.EncodeUser(u, base)
-	writeResource(w, status, s.userProjection(r).Apply(s.reg.User, doc), base+"/Users/"+u.ID, u.Meta.Version)
+	writeResource(w, status, s.userProjection(r).Apply(s.reg.User, doc), base+"/Users/"+u.ID, mapping.UserETag(u))
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
@@ -85,7 +85,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFoundAs(err, "User", r.PathValue("id")))
 		return
 	}
-	if notModified(w, r, u.Meta.Version) {
+	if notModified(w, r, mapping.UserETag(u)) {
 		return
 	}
 	s.respondUser(w, r, http.StatusOK, u)
