@@ -42,12 +42,14 @@ func (c *tc) fixture() *fixture {
 	em := func(v, t string, primary bool) map[string]any {
 		return map[string]any{"value": v, "type": t, "primary": primary}
 	}
-	fx.a = mk("alice", "Alice", "Anderson", "Engineer", "Al 50% off", true,
-		[]any{em("alice@example.com", "work", true), em("alice@home.example.org", "home", false)}, map[string]any{"nickName": "al"}, "R&D")
+	// Created out of alphabetical order, so that a server which ignores
+	// sortBy and answers in creation order fails the ascending sort checks.
 	fx.b = mk("bob", "Bob", "Brown", "Manager", "B_underscore", false,
 		[]any{em("bob@example.net", "work", true)}, nil, "Sales")
 	fx.cc = mk("carol", "Carol", "Clark", "engineer lead", `C "quoted" \ back`, true,
 		[]any{em("carol@example.com", "home", true)}, nil, "Support")
+	fx.a = mk("alice", "Alice", "Anderson", "Engineer", "Al 50% off", true,
+		[]any{em("alice@example.com", "work", true), em("alice@home.example.org", "home", false)}, map[string]any{"nickName": "al"}, "R&D")
 	fx.empA = "EMP-" + base + "alice"
 	return fx
 }

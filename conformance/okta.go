@@ -82,6 +82,9 @@ func oktaListUsers(c *tc) {
 	c.expect(okI && ipp == len(l.items) && ipp <= 100, l.r, "itemsPerPage %s must equal the %d Resources returned", compact(get(l.r.obj, "itemsPerPage")), len(l.items))
 	_, exact := l.r.obj["Resources"]
 	c.expect(exact || l.total == 0, l.r, "Okta reads the key \"Resources\" exactly")
+	schemas, _ := get(l.r.obj, "schemas").([]any)
+	c.expect(len(schemas) == 1 && schemas[0] == "urn:ietf:params:scim:api:messages:2.0:ListResponse", l.r,
+		"schemas must be [\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"], got %s", compact(get(l.r.obj, "schemas")))
 }
 
 func oktaListGroups(c *tc) {

@@ -328,7 +328,7 @@ var faults = []fault{
 		// RFC 7644 §3.4.2: a query response carries "schemas" with the
 		// ListResponse URN. The server leaves schemas out.
 		name:  "list-without-schemas",
-		catch: []string{"users-list-200", "groups-list-200", "search-users-post", "okta-lookup-before-create"},
+		catch: []string{"users-list-200", "groups-list-200", "search-users-post", "okta-lookup-before-create", "okta-list-users"},
 		keep:  []string{"users-get-200"},
 		wrap: rewrite(nil, func(c *call) {
 			c.out.editList(func(l map[string]any) { delete(l, "schemas") })
@@ -338,7 +338,7 @@ var faults = []fault{
 		// RFC 7644 §3.4.2.3: sortBy and sortOrder order the results. The
 		// server advertises sort support but ignores both parameters.
 		name:  "sort-ignored",
-		catch: []string{"sort-descending", "sort-subattribute", "search-sort", "ro-sort-username"},
+		catch: []string{"sort-ascending", "sort-descending", "sort-subattribute", "search-sort", "ro-sort-username"},
 		keep:  []string{"page-count"},
 		wrap: rewrite(func(c *call) {
 			c.setParam("sortBy", "", true)
