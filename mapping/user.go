@@ -192,8 +192,12 @@ func DecodeUser(doc Doc) (UserInput, error) {
 		in.Password = &s
 	}
 	for _, attr := range store.ValueAttrs {
-		if u.Values[attr], err = decodeValues(attr, doc[attr]); err != nil {
+		vals, err := decodeValues(attr, doc[attr])
+		if err != nil {
 			return in, err
+		}
+		if len(vals) > 0 {
+			u.Values[attr] = vals
 		}
 	}
 	if u.Addresses, err = decodeAddresses(doc["addresses"]); err != nil {
