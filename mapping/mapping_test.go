@@ -119,9 +119,9 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	active := true
 	u := &store.User{
 		ID: "u1", UserName: "bjensen", ExternalID: "e1", Active: &active, Title: "Boss",
-		Name:      store.Name{GivenName: "Barbara", FamilyName: "Jensen"},
-		Values:    map[string][]store.Value{"emails": {{Value: "b@x", Type: "work", Primary: true}}, "roles": {{Value: "admin"}}},
-		Addresses: []store.Address{{Locality: "Oslo", Type: "work"}},
+		Name:       store.Name{GivenName: "Barbara", FamilyName: "Jensen"},
+		Values:     map[string][]store.Value{"emails": {{Value: "b@x", Type: "work", Primary: true}}, "roles": {{Value: "admin"}}},
+		Addresses:  []store.Address{{Locality: "Oslo", Type: "work"}},
 		Enterprise: store.Enterprise{Department: "R&D", ManagerID: "m1", ManagerDisplay: "Boss"},
 		Groups:     []store.GroupRef{{ID: "g1", Display: "G", Direct: true}},
 		Meta:       store.Meta{Version: 3},
