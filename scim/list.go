@@ -222,39 +222,33 @@ func (s *Server) listResponse(ctx context.Context, p plan, resources []any, tota
 }
 
 func (s *Server) queryUsers(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
-	rt := s.reg.User
-	p, err := s.plan(ctx, rt, sr)
-	if err != nil {
-		return nil, err
-	}
-	p.q.Load = p.proj.UserLoad(rt)
-	page, err := s.store.ListUsers(ctx, tenantID(ctx), p.q)
-	if err != nil {
-		return nil, err
-	}
-	base := baseURL(r)
-	res := make([]any, len(page.Items))
-	for i, u := range page.Items {
-		res[i] = p.proj.Apply(rt, mapping.EncodeUser(u, base))
-	}
-	return s.listResponse(ctx, p, res, page.Total, page.Next)
+	return query(ctx, s, r, sr, s.reg.User, mapping.Projection.UserLoad, s.store.ListUsers, mapping.EncodeUser)
 }
 
 func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
-	rt := s.reg.Group
+	return query(ctx, s, r, sr, s.reg.Group, mapping.Projection.GroupLoad, s.store.ListGroups, mapping.EncodeGroup)
+}
+
+// query answers a search over one resource type: plan, list, encode and
+// project each resource, build the ListResponse.
+func query[T any](ctx context.Context, s *Server, r *http.Request, sr search, rt *mapping.ResourceType,
+	load func(mapping.Projection, *mapping.ResourceType) store.Load,
+	list func(context.Context, string, store.Query) (*store.Page[T], error),
+	encode func(T, string) mapping.Doc,
+) (map[string]any, error) {
 	p, err := s.plan(ctx, rt, sr)
 	if err != nil {
 		return nil, err
 	}
-	p.q.Load = p.proj.GroupLoad(rt)
-	page, err := s.store.ListGroups(ctx, tenantID(ctx), p.q)
+	p.q.Load = load(p.proj, rt)
+	page, err := list(ctx, tenantID(ctx), p.q)
 	if err != nil {
 		return nil, err
 	}
 	base := baseURL(r)
 	res := make([]any, len(page.Items))
-	for i, g := range page.Items {
-		res[i] = p.proj.Apply(rt, mapping.EncodeGroup(g, base))
+	for i, item := range page.Items {
+		res[i] = p.proj.Apply(rt, encode(item, base))
 	}
 	return s.listResponse(ctx, p, res, page.Total, page.Next)
 }
