@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 
@@ -181,7 +182,22 @@ func applyNoPath(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, value an
 	if !ok {
 		return badRequest(typeInvalidValue, "Operations[%d]: without a path, the value must be an object of attributes", op.n)
 	}
-	norm, err := rt.Normalize(obj)
+	// A key holding a value filter, such as "emails[type eq \"work\"].value",
+	// is a path: apply it as an operation of its own.
+	plain := obj
+	for k, v := range obj {
+		if !strings.Contains(k, "[") {
+			continue
+		}
+		if len(plain) == len(obj) {
+			plain = maps.Clone(obj)
+		}
+		delete(plain, k)
+		if err := applyOp(rt, doc, patchOp{n: op.n, op: op.op, path: k, value: v, hasValue: true}); err != nil {
+			return err
+		}
+	}
+	norm, err := rt.Normalize(plain)
 	if err != nil {
 		return err
 	}

@@ -116,3 +116,22 @@ func TestPatchOddValues(t *testing.T) {
 		eq(t, "work email", u, "w@example.com", "emails", 0, "value")
 	})
 }
+
+// Entra ID can put a value-filter path as a key of a no-path value.
+func TestPatchNoPathValueFilterKey(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, scim.Config{}, func(t *testing.T, e *env) {
+		id := e.createUser(t, "vf@example.com", map[string]any{
+			"emails": []any{map[string]any{"value": "old@example.com", "type": "work"}},
+		})
+		e.do("PATCH", "/Users/"+id, patch(op("Replace", "", map[string]any{
+			`emails[type eq "work"].value`: "new@example.com",
+			"displayName":                  "VF",
+		}))).want(t, http.StatusOK)
+		u := e.do("GET", "/Users/"+id, nil).want(t, http.StatusOK).Body
+		emails, _ := u["emails"].([]any)
+		if len(emails) != 1 || emails[0].(map[string]any)["value"] != "new@example.com" || u["displayName"] != "VF" {
+			t.Errorf("after PATCH: emails=%v displayName=%v", u["emails"], u["displayName"])
+		}
+	})
+}
