@@ -361,3 +361,9 @@ func filterValue(a *mapping.Attr, op store.Op, v any) (any, error) {
 	}
 	return nil, invalidFilter("%s is a string: compare it with a quoted string", a.Path())
 }
+
+// ParseFilter parses a SCIM filter over resource type rt into a store
+// expression, as GET and .search do; its errors answer 400 invalidFilter.
+func ParseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
+	return parseFilter(rt, text)
+}
