@@ -44,6 +44,7 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	if why := tooComplex(text); why != "" {
 		return nil, invalidFilter("%s", why)
 	}
+	text = spaceBeforeValues(text)
 	if attr, value, ok := simpleEq(text); ok {
 		return compileFilter(rt, nil, &filter.AttributeExpression{
 			AttributePath: attrPath(attr), Operator: filter.EQ, CompareValue: value,
@@ -89,6 +90,34 @@ func tooComplex(text string) string {
 	}
 	return ""
 }
+
+// spaceBeforeValues puts a space between an operator and the string that
+// follows it when a client left it out: RFC 7644's own PATCH example reads
+// members[value eq"2819c223-..."], which filter-parser refuses. Outside
+// quoted strings a quote never follows a letter in a valid filter, so the
+// change cannot alter one that parses already.
+func spaceBeforeValues(text string) string {
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case quoted && c == '\\' && i+1 < len(text):
+			b.WriteByte(c)
+			i++
+			c = text[i]
+		case c == '"':
+			if !quoted && i > 0 && isLetter(text[i-1]) {
+				b.WriteByte(' ')
+			}
+			quoted = !quoted
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // unescapeValues decodes the JSON escapes (\" \\ \n ...) in the string
 // values of a parsed filter: filter-parser leaves them as written.

@@ -92,3 +92,22 @@ func TestHugeFilters(t *testing.T) {
 		e.do("GET", "/Users", nil).want(t, http.StatusOK)
 	})
 }
+
+// RFC 7644 §3.5.2.2's example path has no space between eq and the value.
+func TestOperatorWithoutSpaceBeforeValue(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, scim.Config{}, func(t *testing.T, e *env) {
+		uid := e.createUser(t, "nospace@example.com", nil)
+		other := e.createUser(t, "keep@example.com", nil)
+		gid := e.createGroup(t, "nospace", uid, other)
+		e.do("PATCH", "/Groups/"+gid, patch(op("remove", `members[value eq"`+uid+`"]`, nil))).want(t, http.StatusOK, http.StatusNoContent)
+		g := e.do("GET", "/Groups/"+gid, nil).want(t, http.StatusOK).Body
+		members, _ := g["members"].([]any)
+		if len(members) != 1 || members[0].(map[string]any)["value"] != other {
+			t.Errorf("members after remove = %v, want only %s", g["members"], other)
+		}
+		if n := e.do("GET", "/Users"+q("filter", `userName eq"NOSPACE@example.com"`), nil).total(t); n != 1 {
+			t.Errorf(`userName eq"..." found %d users, want 1`, n)
+		}
+	})
+}

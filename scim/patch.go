@@ -101,7 +101,7 @@ func resolvePath(rt *mapping.ResourceType, n int, path string) (t target, ext *m
 	if why := tooComplex(path); why != "" {
 		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path: %s", n, strings.Replace(why, "filter", "path", 1))
 	}
-	p, perr := filter.ParsePathNumber([]byte(path))
+	p, perr := filter.ParsePathNumber([]byte(spaceBeforeValues(path)))
 	if perr != nil {
 		return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q is not a valid attribute path (RFC 7644 §3.5.2), e.g. emails[type eq \"work\"].value", n, path)
 	}
