@@ -16,10 +16,7 @@ var concurrencyTests = map[string]func(t *testing.T, s store.Store){
 		tenant := newTenant(t, s)
 		g := mkGroup(t, s, tenant, "crowd")
 		const n = 20
-		users := make([]string, n)
-		for i := range users {
-			users[i] = mkUser(t, s, tenant, fmt.Sprintf("user%02d", i)).ID
-		}
+		users := mkUsers(t, s, tenant, n)
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		start := make(chan struct{})

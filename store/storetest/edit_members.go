@@ -120,10 +120,7 @@ var raceTests = map[string]func(t *testing.T, s store.Store){
 		tenant := newTenant(t, s)
 		g := mkGroup(t, s, tenant, "crowd")
 		const n = 20
-		users := make([]string, n)
-		for i := range users {
-			users[i] = mkUser(t, s, tenant, fmt.Sprintf("user%02d", i)).ID
-		}
+		users := mkUsers(t, s, tenant, n)
 		errs := race(n, func(i int) error {
 			if i%4 == 0 { // a few through UpdateGroup, which locks the row first
 				_, err := s.UpdateGroup(c, tenant, g.ID, func(_ *store.Group, m store.Members) error { return m.Add(c, users[i:i+1]) })
@@ -183,10 +180,7 @@ var raceTests = map[string]func(t *testing.T, s store.Store){
 		c := ctx(t)
 		tenant := newTenant(t, s)
 		const n = 8
-		users := make([]string, n)
-		for i := range users {
-			users[i] = mkUser(t, s, tenant, fmt.Sprintf("user%d", i)).ID
-		}
+		users := mkUsers(t, s, tenant, n)
 		for round := range 5 {
 			g := mkGroup(t, s, tenant, fmt.Sprintf("doomed%d", round))
 			errs := race(n+1, func(i int) error {

@@ -105,6 +105,16 @@ func mkGroup(t *testing.T, s store.Store, tenant, name string, memberIDs ...stri
 	return g
 }
 
+// mkUsers creates n users named user00, user01, ... and returns their ids.
+func mkUsers(t *testing.T, s store.Store, tenant string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = mkUser(t, s, tenant, fmt.Sprintf("user%02d", i)).ID
+	}
+	return ids
+}
+
 func getUser(t *testing.T, s store.Store, tenant, id string, load store.Load) *store.User {
 	t.Helper()
 	u, err := s.GetUser(ctx(t), tenant, id, load)
