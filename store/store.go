@@ -34,6 +34,15 @@ type Tenants interface {
 	TenantByName(ctx context.Context, name string) (Tenant, error)
 	// ListTenants lists all tenants by name.
 	ListTenants(ctx context.Context) ([]Tenant, error)
+	// CountTenant counts what a tenant holds; ErrNotFound if there is none.
+	CountTenant(ctx context.Context, tenantID string) (TenantCounts, error)
+	// DeleteTenant deletes a tenant with all of its data and tokens in one
+	// transaction, bumps the auth generation, and returns what it deleted.
+	DeleteTenant(ctx context.Context, tenantID string) (TenantCounts, error)
+	// AuthGeneration is a counter bumped whenever credentials stop being
+	// valid (a token revoked, a tenant deleted): servers poll it to drop
+	// what they have cached.
+	AuthGeneration(ctx context.Context) (int64, error)
 
 	// CreateToken stores a token; only its hash is kept.
 	CreateToken(ctx context.Context, tok Token) (Token, error)
@@ -42,7 +51,8 @@ type Tenants interface {
 	TokenByHash(ctx context.Context, hash []byte, now time.Time) (Token, error)
 	// ListTokens lists a tenant's tokens, newest first.
 	ListTokens(ctx context.Context, tenantID string) ([]Token, error)
-	// RevokeToken marks a token revoked; ErrNotFound if the tenant has no such token.
+	// RevokeToken marks a token revoked and bumps the auth generation;
+	// ErrNotFound if the tenant has no such token.
 	RevokeToken(ctx context.Context, tenantID, tokenID string, at time.Time) error
 }
 
@@ -118,11 +128,30 @@ type Tenant struct {
 	CreatedAt time.Time
 }
 
+// TenantCounts says how much a tenant holds.
+type TenantCounts struct {
+	Users, Groups, Tokens int
+}
+
+// Client profiles of an IdP connection: which IdP's dialect of SCIM its
+// requests speak (see the scim package's dialect table).
+const (
+	IdPAuto    = "auto"
+	IdPOkta    = "okta"
+	IdPEntra   = "entra"
+	IdPGeneric = "generic"
+)
+
+// IdPs lists the valid client profiles.
+var IdPs = []string{IdPAuto, IdPOkta, IdPEntra, IdPGeneric}
+
 // Token is a bearer token of one IdP connection. Only Hash is stored.
 type Token struct {
-	ID        string
-	TenantID  string
-	Label     string
+	ID       string
+	TenantID string
+	Label    string
+	// IdP is the connection's client profile (IdPAuto when unset).
+	IdP       string
 	Hash      []byte
 	CreatedAt time.Time
 	ExpiresAt *time.Time

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,8 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scimd/scimd/scim"
-	"github.com/scimd/scimd/store"
-	"github.com/scimd/scimd/store/sqlstore"
 )
 
 type serveOptions struct {
@@ -101,26 +98,6 @@ func serve(ctx context.Context, o serveOptions) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
-}
-
-// openWithRetry opens and migrates the database, waiting for a database
-// that does not answer yet; any other error ends the server.
-func openWithRetry(ctx context.Context, log *slog.Logger, url string) (*sqlstore.Store, error) {
-	for {
-		st, err := openStore(ctx, url)
-		if err == nil {
-			return st, nil
-		}
-		if !errors.Is(err, store.ErrUnavailable) {
-			return nil, err
-		}
-		log.Warn("database not answering; retrying in 2s", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(2 * time.Second):
-		}
-	}
 }
 
 func starting(w http.ResponseWriter, r *http.Request) {

@@ -51,11 +51,11 @@ func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
 	return out, s.d.translate(rows.Err())
 }
 
-const tokenColumns = `id, tenant_id, label, hash, created_at, expires_at, revoked_at`
+const tokenColumns = `id, tenant_id, label, idp, hash, created_at, expires_at, revoked_at`
 
 func scanToken(row interface{ Scan(...any) error }) (store.Token, error) {
 	var t store.Token
-	err := row.Scan(&t.ID, &t.TenantID, &t.Label, &t.Hash, timeScan{&t.CreatedAt},
+	err := row.Scan(&t.ID, &t.TenantID, &t.Label, &t.IdP, &t.Hash, timeScan{&t.CreatedAt},
 		timePtrScan{&t.ExpiresAt}, timePtrScan{&t.RevokedAt})
 	return t, err
 }
@@ -71,9 +71,12 @@ func (s *Store) nullTime(t *time.Time) any {
 func (s *Store) CreateToken(ctx context.Context, tok store.Token) (store.Token, error) {
 	tok.ID = uuid.NewString()
 	tok.CreatedAt = s.now()
+	if tok.IdP == "" {
+		tok.IdP = store.IdPAuto
+	}
 	_, err := s.db.DB.ExecContext(ctx,
-		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, NULL)`,
-		tok.ID, tok.TenantID, tok.Label, tok.Hash, s.d.timeArg(tok.CreatedAt), s.nullTime(tok.ExpiresAt))
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
+		tok.ID, tok.TenantID, tok.Label, tok.IdP, tok.Hash, s.d.timeArg(tok.CreatedAt), s.nullTime(tok.ExpiresAt))
 	return tok, s.d.translate(err)
 }
 
@@ -108,21 +111,89 @@ func (s *Store) ListTokens(ctx context.Context, tenantID string) ([]store.Token,
 	return out, s.d.translate(rows.Err())
 }
 
-// RevokeToken marks a token revoked.
+// RevokeToken marks a token revoked and bumps the auth generation.
 func (s *Store) RevokeToken(ctx context.Context, tenantID, tokenID string, at time.Time) error {
-	res, err := s.db.DB.ExecContext(ctx,
-		`UPDATE tokens SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL`,
-		s.d.timeArg(at), tenantID, tokenID)
-	if err != nil {
-		return s.d.translate(err)
-	}
-	if ok, err := affected(res); err != nil || !ok {
-		if err == nil {
-			err = store.ErrNotFound
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE tokens SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL`,
+			s.d.timeArg(at), tenantID, tokenID)
+		if err != nil {
+			return err
 		}
-		return err
+		if ok, err := affected(res); err != nil || !ok {
+			if err == nil {
+				err = store.ErrNotFound
+			}
+			return err
+		}
+		return bumpAuthGeneration(ctx, tx)
+	})
+}
+
+// bumpAuthGeneration tells running servers that cached credentials may
+// have become invalid.
+func bumpAuthGeneration(ctx context.Context, q querier) error {
+	_, err := q.ExecContext(ctx, `UPDATE auth_state SET generation = generation + 1 WHERE id = 1`)
+	return err
+}
+
+// AuthGeneration returns the auth generation counter.
+func (s *Store) AuthGeneration(ctx context.Context) (int64, error) {
+	var g int64
+	err := s.db.DB.QueryRowContext(ctx, `SELECT generation FROM auth_state WHERE id = 1`).Scan(&g)
+	return g, s.d.translate(err)
+}
+
+// CountTenant counts a tenant's users, groups and tokens.
+func (s *Store) CountTenant(ctx context.Context, tenantID string) (store.TenantCounts, error) {
+	return s.countTenant(ctx, s.db.DB, tenantID)
+}
+
+func (s *Store) countTenant(ctx context.Context, q querier, tenantID string) (store.TenantCounts, error) {
+	var c store.TenantCounts
+	var found int
+	err := q.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM tenants WHERE id = $1),
+		(SELECT count(*) FROM users WHERE tenant_id = $1),
+		(SELECT count(*) FROM groups WHERE tenant_id = $1),
+		(SELECT count(*) FROM tokens WHERE tenant_id = $1)`, tenantID).Scan(&found, &c.Users, &c.Groups, &c.Tokens)
+	if err == nil && found == 0 {
+		err = store.ErrNotFound
 	}
-	return nil
+	return c, s.d.translate(err)
+}
+
+// DeleteTenant deletes a tenant and everything it holds in one
+// transaction (foreign keys cascade from tenants), bumping the auth
+// generation so that running servers stop accepting its tokens.
+func (s *Store) DeleteTenant(ctx context.Context, tenantID string) (store.TenantCounts, error) {
+	var counts store.TenantCounts
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if s.d.forUpdate != "" {
+			var id string
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`+s.d.forUpdate, tenantID).Scan(&id); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return store.ErrNotFound
+				}
+				return err
+			}
+		}
+		if counts, err = s.countTenant(ctx, tx, tenantID); err != nil {
+			return err
+		}
+		// Memberships first: a group_members row points at users and groups
+		// of the same tenant, and deleting them up front keeps the cascade
+		// from locking each group row by row.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE tenant_id = $1)`, tenantID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tenants WHERE id = $1`, tenantID); err != nil {
+			return err
+		}
+		return bumpAuthGeneration(ctx, tx)
+	})
+	return counts, err
 }
 
 // Secret returns the named secret, creating 32 random bytes on first use.
