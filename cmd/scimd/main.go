@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -20,14 +21,26 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := rootCmd().ExecuteContext(ctx); err != nil {
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args and returns the exit status; an error
+// is written to stderr as one line "scimd: ...".
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := rootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.ExecuteContext(ctx); err != nil {
 		if code, ok := err.(exitCode); ok {
-			os.Exit(int(code))
+			return int(code)
 		}
-		fmt.Fprintln(os.Stderr, "scimd:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "scimd:", err)
+		return 1
 	}
+	return 0
 }
 
 // exitCode ends the process with a status and no further message.

@@ -149,11 +149,16 @@ func (d dialect) translate(err error) error {
 }
 
 // unavailable reports errors that mean "the database cannot serve now"
-// rather than "this request is wrong".
+// rather than "this request is wrong". A failed connection is unavailable
+// only for a cause that waiting may cure (refused, timed out, dropped,
+// the server starting or full), never for a permanent one (see
+// permanent): a database that does not exist is not coming back.
 func unavailable(err error) bool {
+	if permanent(err) {
+		return false
+	}
 	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &netErr) || errors.As(err, &connErr) || errors.Is(err, driver.ErrBadConn) ||
+	if errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return true
 	}
@@ -168,7 +173,7 @@ func unavailable(err error) bool {
 	var sqErr *sqlite.Error
 	if errors.As(err, &sqErr) {
 		switch sqErr.Code() & 0xff {
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN:
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
 			return true
 		}
 	}

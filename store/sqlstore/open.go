@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -40,14 +41,30 @@ var _ store.Store = (*Store)(nil)
 // Open connects to the database named by rawURL: sqlite://relative/path.db,
 // sqlite:///absolute/path.db, or postgres://user@host:port/db?sslmode=disable
 // (postgresql:// too). It does not migrate; call Migrate.
+//
+// Its errors are one line naming the problem, without the password. Those
+// that retrying may cure (the server refuses connections or does not answer
+// before ctx ends) wrap store.ErrUnavailable; the others (a URL that does
+// not parse, a host that does not resolve, a database or role that does not
+// exist, a SQLite directory that does not exist) are permanent.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
+	// The URL is not repeated in errors: it may hold a password.
 	if !ok {
-		return nil, fmt.Errorf("database URL %q: want sqlite://PATH or postgres://...", rawURL)
+		return nil, errors.New("database URL has no scheme: want sqlite://PATH or postgres://...")
 	}
 	var s *Store
+	var explain func(error) error
 	switch scheme {
 	case "postgres", "postgresql":
+		// Parsed here as well as by the driver (which would report a bad
+		// URL only on the first connection, as if the server were down) to
+		// name the server and database in errors.
+		cfg, err := pgx.ParseConfig(rawURL)
+		if err != nil {
+			return nil, pgURLError(err)
+		}
+		explain = func(err error) error { return pgOpenError(ctx, cfg, err) }
 		sqldb, err := sql.Open("pgx", rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -61,6 +78,8 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		path, _, _ := strings.Cut(rest, "?")
+		explain = func(err error) error { return sqliteOpenError(ctx, path, err) }
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -72,12 +91,12 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		sqldb.SetMaxIdleConns(8)
 		s = &Store{db: bun.NewDB(sqldb, sqlitedialect.New()), d: sqliteDialect}
 	default:
-		return nil, fmt.Errorf("database URL %q: unknown scheme %q (want sqlite or postgres)", rawURL, scheme)
+		return nil, fmt.Errorf("database URL: unknown scheme %q (want sqlite or postgres)", scheme)
 	}
 	s.now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-	if err := s.Ping(ctx); err != nil {
+	if err := s.db.PingContext(ctx); err != nil {
 		s.db.Close()
-		return nil, err
+		return nil, explain(err)
 	}
 	return s, nil
 }
@@ -137,12 +156,16 @@ func (s *Store) Migrator(ctx context.Context) (*Migrator, error) {
 	return newMigrator(ctx, s.db, ms)
 }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration. A database that stops
+// answering meanwhile is ErrUnavailable, as in every other call (and
+// serve waits for it); any other failure is returned as it is.
 func (s *Store) Migrate(ctx context.Context) error {
 	m, err := s.Migrator(ctx)
-	if err != nil {
-		return err
+	if err == nil {
+		_, err = m.Up(ctx)
 	}
-	_, err = m.Up(ctx)
+	if err != nil && ctx.Err() == nil && unavailable(err) {
+		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+	}
 	return err
 }
