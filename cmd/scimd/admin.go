@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -88,7 +89,7 @@ func migrateCmd() *cobra.Command {
 }
 
 func tenantCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "tenant", Short: "Create and list tenants (customer accounts)"}
+	cmd := &cobra.Command{Use: "tenant", Short: "Create, list and delete tenants (customer accounts)"}
 	var db string
 	create := &cobra.Command{
 		Use:   "create NAME",
@@ -135,19 +136,85 @@ func tenantCmd() *cobra.Command {
 		},
 	}
 	dbFlag(list, &db)
-	cmd.AddCommand(create, list)
+	cmd.AddCommand(create, list, tenantDeleteCmd())
 	return cmd
+}
+
+func tenantDeleteCmd() *cobra.Command {
+	var db string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "delete NAME --yes",
+		Short: "Delete a tenant with all of its users, groups and tokens (without --yes, say what would go and exit 1)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, name := cmd.Context(), args[0]
+			s, err := openStore(ctx, db)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			t, err := s.TenantByName(ctx, name)
+			if err != nil {
+				return tenantError(name, err)
+			}
+			out := cmd.OutOrStdout()
+			if !yes {
+				c, err := s.CountTenant(ctx, t.ID)
+				if err != nil {
+					return tenantError(name, err)
+				}
+				fmt.Fprintf(out, "would delete tenant %s (%s) with %s\n", t.Name, t.ID, describeCounts(c))
+				fmt.Fprintln(out, "nothing deleted: run again with --yes to delete it")
+				return exitCode(1)
+			}
+			// The counts come from DeleteTenant's own transaction: what was
+			// deleted, even if something was added since a dry run.
+			c, err := s.DeleteTenant(ctx, t.ID)
+			if err != nil {
+				return tenantError(name, err)
+			}
+			fmt.Fprintf(out, "deleted tenant %s (%s) with %s\n", t.Name, t.ID, describeCounts(c))
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "really delete (default: only say what would be deleted, and exit 1)")
+	dbFlag(cmd, &db)
+	return cmd
+}
+
+// tenantError names the tenant a lookup failed for.
+func tenantError(name string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("tenant %q does not exist (see scimd tenant list)", name)
+	}
+	return fmt.Errorf("tenant %q: %w", name, err)
+}
+
+// describeCounts says what a tenant holds, e.g. "3 users, 1 group and 0 tokens".
+func describeCounts(c store.TenantCounts) string {
+	return fmt.Sprintf("%s, %s and %s", plural(c.Users, "user"), plural(c.Groups, "group"), plural(c.Tokens, "token"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Create, list and revoke the bearer tokens IdP connections use"}
-	var db, tenant, label, expires string
+	var db, tenant, label, expires, idp string
 	create := &cobra.Command{
-		Use:   "create --tenant NAME [--label L] [--expires 90d]",
+		Use:   "create --tenant NAME [--label L] [--idp okta|entra|generic|auto] [--expires 90d]",
 		Short: "Create a token (and the tenant, if new); the token is printed alone on the last line",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if !slices.Contains(store.IdPs, idp) {
+				return fmt.Errorf("--idp %q: want one of %s", idp, strings.Join(store.IdPs, ", "))
+			}
 			var exp *time.Time
 			if expires != "" {
 				d, err := parseDuration(expires)
@@ -167,18 +234,22 @@ func tokenCmd() *cobra.Command {
 				t, err = s.CreateTenant(ctx, tenant)
 				if errors.Is(err, store.ErrConflict) { // created meanwhile
 					t, err = s.TenantByName(ctx, tenant)
+				} else if err == nil {
+					// The README's first steps rely on the tenant being
+					// created, but a mistyped name must not go unnoticed.
+					fmt.Fprintf(cmd.ErrOrStderr(), "scimd: tenant %q did not exist; created it (see scimd tenant list)\n", tenant)
 				}
 			}
 			if err != nil {
 				return err
 			}
 			plain, hash := scim.NewToken()
-			tok, err := s.CreateToken(ctx, store.Token{TenantID: t.ID, Label: label, Hash: hash, ExpiresAt: exp})
+			tok, err := s.CreateToken(ctx, store.Token{TenantID: t.ID, Label: label, IdP: idp, Hash: hash, ExpiresAt: exp})
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "tenant: %s (%s)\ntoken id: %s\n", t.Name, t.ID, tok.ID)
+			fmt.Fprintf(out, "tenant: %s (%s)\ntoken id: %s\nidp: %s\n", t.Name, t.ID, tok.ID, tok.IdP)
 			if exp != nil {
 				fmt.Fprintf(out, "expires: %s\n", exp.Format(time.RFC3339))
 			}
@@ -189,6 +260,8 @@ func tokenCmd() *cobra.Command {
 	}
 	create.Flags().StringVar(&tenant, "tenant", "", "tenant name (created if it does not exist)")
 	create.Flags().StringVar(&label, "label", "", "a note, e.g. the IdP connection")
+	create.Flags().StringVar(&idp, "idp", store.IdPAuto,
+		"client profile, whose dialect of SCIM the connection speaks: "+strings.Join(store.IdPs, ", "))
 	create.Flags().StringVar(&expires, "expires", "", "lifetime, e.g. 90d, 12h (default: never)")
 	create.MarkFlagRequired("tenant")
 	dbFlag(create, &db)
@@ -213,9 +286,9 @@ func tokenCmd() *cobra.Command {
 				return err
 			}
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tLABEL\tCREATED\tEXPIRES\tREVOKED")
+			fmt.Fprintln(w, "ID\tLABEL\tIDP\tCREATED\tEXPIRES\tREVOKED")
 			for _, k := range toks {
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Label, k.CreatedAt.Format(time.RFC3339), fmtTime(k.ExpiresAt), fmtTime(k.RevokedAt))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Label, k.IdP, k.CreatedAt.Format(time.RFC3339), fmtTime(k.ExpiresAt), fmtTime(k.RevokedAt))
 			}
 			return w.Flush()
 		},

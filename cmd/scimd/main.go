@@ -3,7 +3,8 @@
 //
 //	scimd serve      run the server (embedded SQLite by default)
 //	scimd migrate    apply, roll back or list schema migrations
-//	scimd tenant     create and list tenants
+//	scimd tenant     create, list and delete tenants (tenant delete NAME --yes
+//	                 removes one with all of its users, groups and tokens)
 //	scimd token      create, list and revoke bearer tokens
 //	scimd conformance  run the SCIM conformance suite against any server
 package main

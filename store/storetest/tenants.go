@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -76,6 +78,156 @@ var tenantTests = map[string]func(t *testing.T, s store.Store){
 			t.Fatalf("ListTenants names = %v, want %v", names, want)
 		}
 	},
+	"CountAndDelete": func(t *testing.T, s store.Store) {
+		c := ctx(t)
+		gone, err := s.CreateTenant(c, "gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := s.CreateTenant(c, "kept")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.CountTenant(c, gone.ID); err != nil || n != (store.TenantCounts{}) {
+			t.Fatalf("CountTenant of an empty tenant = %+v, %v", n, err)
+		}
+		// Each tenant: users with child rows (values, addresses, a manager),
+		// a group of users inside a group of groups, tokens.
+		fill := func(tenant, prefix string, tokens int) (users, groups []string) {
+			boss := mkUser(t, s, tenant, prefix+"boss")
+			u := mkUser(t, s, tenant, prefix+"user", func(u *store.User) {
+				u.Values = map[string][]store.Value{"emails": {{Type: "work", Value: prefix + "@example.com"}}}
+				u.Addresses = []store.Address{{Locality: "Paris", Type: "work"}}
+				u.Enterprise.ManagerID = boss.ID
+			})
+			inner := mkGroup(t, s, tenant, prefix+"inner", boss.ID, u.ID)
+			outer := mkGroup(t, s, tenant, prefix+"outer", inner.ID, u.ID)
+			for i := range tokens {
+				if _, err := s.CreateToken(c, store.Token{TenantID: tenant, Hash: []byte(fmt.Sprintf("%s-%d", prefix, i))}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return []string{boss.ID, u.ID}, []string{inner.ID, outer.ID}
+		}
+		goneUsers, goneGroups := fill(gone.ID, "g", 3)
+		keptUsers, keptGroups := fill(kept.ID, "k", 1)
+		want := store.TenantCounts{Users: 2, Groups: 2, Tokens: 3}
+		if n, err := s.CountTenant(c, gone.ID); err != nil || n != want {
+			t.Fatalf("CountTenant = %+v, %v; want %+v", n, err, want)
+		}
+
+		deleted, err := s.DeleteTenant(c, gone.ID)
+		if err != nil {
+			t.Fatalf("DeleteTenant: %v", err)
+		}
+		if deleted != want {
+			t.Fatalf("DeleteTenant returned %+v, want what the tenant held: %+v", deleted, want)
+		}
+		_, err = s.TenantByName(c, "gone")
+		wantErr(t, "TenantByName after DeleteTenant", err, store.ErrNotFound)
+		_, err = s.CountTenant(c, gone.ID)
+		wantErr(t, "CountTenant after DeleteTenant", err, store.ErrNotFound)
+		for i := range 3 {
+			_, err = s.TokenByHash(c, []byte(fmt.Sprintf("g-%d", i)), time.Now())
+			wantErr(t, "TokenByHash of a deleted tenant's token", err, store.ErrNotFound)
+		}
+		for _, id := range goneUsers {
+			_, err = s.GetUser(c, gone.ID, id, store.LoadAll)
+			wantErr(t, "GetUser of a deleted tenant", err, store.ErrNotFound)
+		}
+		for _, id := range goneGroups {
+			_, err = s.GetGroup(c, gone.ID, id, store.LoadMembers)
+			wantErr(t, "GetGroup of a deleted tenant", err, store.ErrNotFound)
+		}
+		if ts, err := s.ListTenants(c); err != nil || len(ts) != 1 || ts[0].ID != kept.ID {
+			t.Fatalf("ListTenants after DeleteTenant = %+v, %v; want only %q", ts, err, kept.Name)
+		}
+
+		// The other tenant keeps everything, memberships included.
+		if n, err := s.CountTenant(c, kept.ID); err != nil || n != (store.TenantCounts{Users: 2, Groups: 2, Tokens: 1}) {
+			t.Fatalf("CountTenant of the other tenant = %+v, %v", n, err)
+		}
+		if tok, err := s.TokenByHash(c, []byte("k-0"), time.Now()); err != nil || tok.TenantID != kept.ID {
+			t.Fatalf("TokenByHash of the other tenant's token = %+v, %v", tok, err)
+		}
+		u := getUser(t, s, kept.ID, keptUsers[1], store.LoadAll)
+		if len(u.Values["emails"]) != 1 || len(u.Addresses) != 1 || u.Enterprise.ManagerID != keptUsers[0] || len(u.Groups) != 2 {
+			t.Fatalf("the other tenant's user lost data: %d emails, %d addresses, manager %q, %d groups",
+				len(u.Values["emails"]), len(u.Addresses), u.Enterprise.ManagerID, len(u.Groups))
+		}
+		if got, want := memberIDs(t, s, kept.ID, keptGroups[0]), sorted(keptUsers...); !slices.Equal(got, want) {
+			t.Fatalf("the other tenant's group has members %v, want %v", got, want)
+		}
+		if got, want := memberIDs(t, s, kept.ID, keptGroups[1]), sorted(keptGroups[0], keptUsers[1]); !slices.Equal(got, want) {
+			t.Fatalf("the other tenant's nested group has members %v, want %v", got, want)
+		}
+
+		// The name is free again, and the new tenant starts empty.
+		again, err := s.CreateTenant(c, "gone")
+		if err != nil {
+			t.Fatalf("CreateTenant of a deleted tenant's name: %v", err)
+		}
+		if n, err := s.CountTenant(c, again.ID); err != nil || n != (store.TenantCounts{}) {
+			t.Fatalf("CountTenant of the re-created tenant = %+v, %v", n, err)
+		}
+	},
+	"DeleteMissing": func(t *testing.T, s store.Store) {
+		c := ctx(t)
+		tn, err := s.CreateTenant(c, "once")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.DeleteTenant(c, "00000000-0000-0000-0000-000000000000")
+		wantErr(t, "DeleteTenant of an unknown id", err, store.ErrNotFound)
+		_, err = s.CountTenant(c, "00000000-0000-0000-0000-000000000000")
+		wantErr(t, "CountTenant of an unknown id", err, store.ErrNotFound)
+		if _, err := s.DeleteTenant(c, tn.ID); err != nil {
+			t.Fatalf("DeleteTenant: %v", err)
+		}
+		_, err = s.DeleteTenant(c, tn.ID)
+		wantErr(t, "second DeleteTenant", err, store.ErrNotFound)
+	},
+	"AuthGeneration": func(t *testing.T, s store.Store) {
+		c := ctx(t)
+		gen := func() int64 {
+			t.Helper()
+			g, err := s.AuthGeneration(c)
+			if err != nil {
+				t.Fatalf("AuthGeneration: %v", err)
+			}
+			return g
+		}
+		tenant := newTenant(t, s)
+		tok, err := s.CreateToken(c, store.Token{TenantID: tenant, Hash: []byte("gen")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g0 := gen()
+		if err := s.RevokeToken(c, tenant, tok.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		g1 := gen()
+		if g1 <= g0 {
+			t.Fatalf("RevokeToken left the auth generation at %d (before: %d)", g1, g0)
+		}
+		// Failures change nothing, so they must not make servers drop
+		// their caches either.
+		if err := s.RevokeToken(c, tenant, tok.ID, time.Now()); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("second RevokeToken = %v, want ErrNotFound", err)
+		}
+		if _, err := s.DeleteTenant(c, "00000000-0000-0000-0000-000000000000"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("DeleteTenant of an unknown id = %v, want ErrNotFound", err)
+		}
+		if g := gen(); g != g1 {
+			t.Fatalf("failed RevokeToken and DeleteTenant moved the auth generation from %d to %d", g1, g)
+		}
+		if _, err := s.DeleteTenant(c, tenant); err != nil {
+			t.Fatal(err)
+		}
+		if g2 := gen(); g2 <= g1 {
+			t.Fatalf("DeleteTenant left the auth generation at %d (before: %d)", g2, g1)
+		}
+	},
 }
 
 var tokenTests = map[string]func(t *testing.T, s store.Store){
@@ -87,14 +239,14 @@ var tokenTests = map[string]func(t *testing.T, s store.Store){
 		if err != nil {
 			t.Fatalf("CreateToken: %v", err)
 		}
-		if tok.ID == "" || tok.CreatedAt.IsZero() {
+		if tok.ID == "" || tok.CreatedAt.IsZero() || tok.IdP != store.IdPAuto {
 			t.Fatalf("CreateToken returned %+v", tok)
 		}
 		got, err := s.TokenByHash(c, []byte("hash-1"), time.Now())
 		if err != nil {
 			t.Fatalf("TokenByHash: %v", err)
 		}
-		if got.ID != tok.ID || got.TenantID != tenant || got.Label != "okta" || !bytes.Equal(got.Hash, []byte("hash-1")) ||
+		if got.ID != tok.ID || got.TenantID != tenant || got.Label != "okta" || got.IdP != store.IdPAuto || !bytes.Equal(got.Hash, []byte("hash-1")) ||
 			!got.CreatedAt.Equal(tok.CreatedAt) || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) || got.RevokedAt != nil {
 			t.Fatalf("TokenByHash = %+v, want %+v", got, tok)
 		}
@@ -108,6 +260,17 @@ var tokenTests = map[string]func(t *testing.T, s store.Store){
 		wantErr(t, "TokenByHash of an unknown hash", err, store.ErrNotFound)
 		_, err = s.TokenByHash(c, []byte("hash-"), time.Now())
 		wantErr(t, "TokenByHash of a prefix", err, store.ErrNotFound)
+
+		// The client profile is kept for each token.
+		for _, idp := range store.IdPs {
+			hash := []byte("idp-" + idp)
+			if _, err := s.CreateToken(c, store.Token{TenantID: tenant, IdP: idp, Hash: hash}); err != nil {
+				t.Fatalf("CreateToken with IdP %q: %v", idp, err)
+			}
+			if got, err := s.TokenByHash(c, hash, time.Now()); err != nil || got.IdP != idp {
+				t.Fatalf("TokenByHash of a token with IdP %q = %+v, %v", idp, got, err)
+			}
+		}
 
 		// No expiry: lives forever.
 		if _, err := s.CreateToken(c, store.Token{TenantID: tenant, Hash: []byte("forever")}); err != nil {
