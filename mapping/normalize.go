@@ -14,6 +14,11 @@ import (
 // sub-attributes; "schemas" is kept as it is.
 func (rt *ResourceType) Normalize(doc Doc) (Doc, error) {
 	out := Doc{}
+	// seen maps each attribute (or sub-attribute) set so far to the key that
+	// set it: "userName" and "urn:...:User:userName", or "name.givenName"
+	// and "name": {"givenName"}, in one document name the same thing, and
+	// which would win would depend on map order.
+	seen := map[*Attr]string{}
 	for k, v := range doc {
 		if strings.EqualFold(k, "schemas") {
 			out["schemas"] = v
@@ -25,7 +30,7 @@ func (rt *ResourceType) Normalize(doc Doc) (Doc, error) {
 				return nil, err
 			}
 			for ek, ev := range obj {
-				if err := rt.putPath(out, ext.ID, ek, ev); err != nil {
+				if err := rt.putPath(out, seen, k, ext.ID, ek, ev); err != nil {
 					return nil, err
 				}
 			}
@@ -35,16 +40,47 @@ func (rt *ResourceType) Normalize(doc Doc) (Doc, error) {
 		if strings.EqualFold(uri, rt.Schema.ID) {
 			uri = ""
 		}
-		if err := rt.putPath(out, uri, rest, v); err != nil {
+		if err := rt.putPath(out, seen, k, uri, rest, v); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
+// claim records that key sets attribute a, refusing a second key for it.
+func claim(seen map[*Attr]string, a *Attr, key string) error {
+	if prev, ok := seen[a]; ok {
+		first, second := min(prev, key), max(prev, key)
+		if first == second {
+			return errorf(InvalidSyntax, "%s is given twice in %q", a.Path(), key)
+		}
+		return errorf(InvalidSyntax, "%s is given twice, as %q and as %q: send it once", a.Path(), first, second)
+	}
+	seen[a] = key
+	return nil
+}
+
+// claimValue claims a whole attribute: a singular complex value claims
+// each sub-attribute it holds, so that "name" and "name.familyName" may
+// stand side by side as long as they set different parts.
+func claimValue(seen map[*Attr]string, a *Attr, key string, v Doc) error {
+	if a.Type != Complex || a.MultiValued {
+		return claim(seen, a, key)
+	}
+	for _, s := range a.Sub {
+		// null clears every part, so it clashes with any part set elsewhere.
+		if _, set := v[s.Name]; set || v == nil {
+			if err := claim(seen, s, key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // putPath stores v at a path (attr or attr.sub) of the schema uri ("" for
-// the core schema) in canonical form.
-func (rt *ResourceType) putPath(out Doc, uri, path string, v any) error {
+// the core schema) in canonical form; key is the document key it came from.
+func (rt *ResourceType) putPath(out Doc, seen map[*Attr]string, key, uri, path string, v any) error {
 	name, sub, hasSub := strings.Cut(path, ".")
 	a := rt.Attr(uri, name)
 	if a == nil {
@@ -62,6 +98,10 @@ func (rt *ResourceType) putPath(out Doc, uri, path string, v any) error {
 	if !hasSub {
 		nv, err := normalizeValue(a, v)
 		if err != nil {
+			return err
+		}
+		obj, _ := nv.(Doc)
+		if err := claimValue(seen, a, key, obj); err != nil {
 			return err
 		}
 		if prev, ok := target[a.Name].(Doc); ok && !a.MultiValued {
@@ -83,6 +123,9 @@ func (rt *ResourceType) putPath(out Doc, uri, path string, v any) error {
 			return nil
 		}
 		return errorf(InvalidPath, "%q names a sub-attribute of the multi-valued %q: use a value filter such as %s[type eq \"work\"].%s", path, a.Name, a.Name, s.Name)
+	}
+	if err := claim(seen, s, key); err != nil {
+		return err
 	}
 	obj, _ := target[a.Name].(Doc)
 	if obj == nil {

@@ -3,6 +3,8 @@ package mapping
 import (
 	"strings"
 
+	"github.com/elimity-com/scim/schema"
+
 	"github.com/scimd/scimd/store"
 )
 
@@ -223,15 +225,18 @@ func DecodeUser(doc Doc) (UserInput, error) {
 }
 
 // decodeValues reads a multi-valued attribute of value/display/type/primary
-// elements. Elements without any content are dropped; more than one primary
-// is refused (RFC 7643 §2.4).
+// elements. Elements without any content are dropped, and so are repeats
+// of an element already given (the same value and type, compared as the
+// sub-attributes' caseExact says, RFC 7643 §2.4): the first is kept, primary
+// if any of its repeats was. More than one primary is refused.
 func decodeValues(attr string, v any) ([]store.Value, error) {
 	list, err := asList(attr, v)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Value
-	primaries := 0
+	seen := map[[2]string]int{}
+	valueExact := valueCaseExact[attr]
 	for i, el := range list {
 		obj, err := asObject(attr, el)
 		if err != nil {
@@ -257,10 +262,25 @@ func decodeValues(attr string, v any) ([]store.Value, error) {
 		if val.Value == "" {
 			return nil, errorf(InvalidValue, "%s[%d] has no value", attr, i)
 		}
-		if val.Primary {
+		key := [2]string{val.Value, strings.ToLower(val.Type)}
+		if !valueExact {
+			key[0] = strings.ToLower(key[0])
+		}
+		if j, dup := seen[key]; dup {
+			out[j].Primary = out[j].Primary || val.Primary
+			if out[j].Display == "" {
+				out[j].Display = val.Display
+			}
+			continue
+		}
+		seen[key] = len(out)
+		out = append(out, val)
+	}
+	primaries := 0
+	for _, v := range out {
+		if v.Primary {
 			primaries++
 		}
-		out = append(out, val)
 	}
 	if primaries > 1 {
 		return nil, errorf(InvalidValue, "only one of %s may be primary, %d are", attr, primaries)
@@ -268,12 +288,26 @@ func decodeValues(attr string, v any) ([]store.Value, error) {
 	return out, nil
 }
 
+// valueCaseExact says, per multi-valued attribute, whether its values
+// compare case-sensitively (photos' URLs and certificates do; emails,
+// phone numbers and the rest do not).
+var valueCaseExact = func() map[string]bool {
+	m := map[string]bool{}
+	for _, a := range newSchema(schema.CoreUserSchema()).Attrs {
+		if v := a.SubAttr("value"); a.MultiValued && v != nil {
+			m[a.Name] = v.CaseExact
+		}
+	}
+	return m
+}()
+
 func decodeAddresses(v any) ([]store.Address, error) {
 	list, err := asList("addresses", v)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.Address
+	seen := map[string]int{}
 	primaries := 0
 	for _, el := range list {
 		obj, err := asObject("addresses", el)
@@ -294,6 +328,17 @@ func decodeAddresses(v any) ([]store.Address, error) {
 		if a == (store.Address{}) {
 			continue
 		}
+		// A repeat of an address already given (every part equal, case
+		// aside) is dropped, as for the other multi-valued attributes.
+		key := addressKey(a)
+		if j, dup := seen[key]; dup {
+			if a.Primary && !out[j].Primary {
+				out[j].Primary = true
+				primaries++
+			}
+			continue
+		}
+		seen[key] = len(out)
 		if a.Primary {
 			primaries++
 		}
@@ -303,4 +348,14 @@ func decodeAddresses(v any) ([]store.Address, error) {
 		return nil, errorf(InvalidValue, "only one of addresses may be primary, %d are", primaries)
 	}
 	return out, nil
+}
+
+// addressKey identifies an address by its parts, case aside.
+func addressKey(a store.Address) string {
+	var b strings.Builder
+	for _, p := range addressParts {
+		b.WriteString(strings.ToLower(*p.get(&a)))
+		b.WriteByte(0)
+	}
+	return b.String()
 }

@@ -16,15 +16,8 @@ const (
 // baseURL is the absolute SCIM base URL as the client reached it, for
 // meta.location and $ref.
 func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	host := r.Host
-	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
-		host = fh
-	}
-	return scheme + "://" + host + BasePath
+	o := originOf(r)
+	return o.scheme + "://" + o.host + BasePath
 }
 
 // serviceProviderConfig tells the truth about every feature (RFC 7643 §5):

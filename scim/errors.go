@@ -77,6 +77,8 @@ func toError(err error) *Error {
 	case errors.Is(err, store.ErrPrecondition):
 		return &Error{Status: http.StatusPreconditionFailed,
 			Detail: "the resource has changed since the version named in If-Match: fetch it again and retry"}
+	case errors.Is(err, store.ErrTenantGone):
+		return &Error{Status: http.StatusUnauthorized, Detail: "the bearer token's tenant no longer exists"}
 	case errors.Is(err, store.ErrUnavailable):
 		return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
 			Detail: "the database is not answering; retry shortly"}
@@ -100,9 +102,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			"request_id", requestID(r.Context()))
 		e = &Error{Status: http.StatusInternalServerError,
 			Detail: "internal server error (request id " + requestID(r.Context()) + ")"}
-	} else if e.Status >= 500 {
-		logger(r.Context()).WarnContext(r.Context(), "request failed", "status", e.Status, "err", err,
-			"request_id", requestID(r.Context()))
+	} else if s := serverOf(r.Context()); s != nil {
+		switch {
+		case e.Status == http.StatusServiceUnavailable && (errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)):
+			s.outage.log(r.Context(), s.log, err)
+		case errors.Is(err, store.ErrTenantGone):
+			// This server learns first that the tenant is gone: its cached
+			// tokens go now, not at the next auth generation check.
+			s.tokens.dropTenant(tenantID(r.Context()))
+		}
 	}
 	if e.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scimd"`)

@@ -46,6 +46,9 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	}
 	text = spaceBeforeValues(text)
 	if attr, value, ok := simpleEq(text); ok {
+		if !validText(value) {
+			return nil, errFilterText
+		}
 		return compileFilter(rt, nil, &filter.AttributeExpression{
 			AttributePath: attrPath(attr), Operator: filter.EQ, CompareValue: value,
 		})
@@ -54,9 +57,16 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 	if err != nil {
 		return nil, invalidFilter("the filter %q is not valid SCIM filter syntax (RFC 7644 §3.4.2.2), e.g. userName eq \"bjensen\"", text)
 	}
-	unescapeValues(expr)
+	if !unescapeValues(expr) {
+		return nil, errFilterText
+	}
 	return compileFilter(rt, nil, expr)
 }
+
+// errFilterText refuses a filter whose values, once their escapes are
+// decoded, hold NUL (\u0000): no backend can compare such text (PostgreSQL
+// refuses it with an error).
+var errFilterText = invalidFilter("the filter's values must not contain the NUL character (\\u0000)")
 
 // Bounds on what reaches filter-parser. It recurses once per nesting level
 // and per and/or term, at about 0.1 ms each: some 100,000 levels of
@@ -120,24 +130,30 @@ func spaceBeforeValues(text string) string {
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // unescapeValues decodes the JSON escapes (\" \\ \n ...) in the string
-// values of a parsed filter: filter-parser leaves them as written.
-func unescapeValues(e filter.Expression) {
+// values of a parsed filter: filter-parser leaves them as written. It
+// reports false when a decoded value is not valid text (NUL).
+func unescapeValues(e filter.Expression) bool {
 	switch e := e.(type) {
 	case *filter.LogicalExpression:
-		unescapeValues(e.Left)
-		unescapeValues(e.Right)
+		return unescapeValues(e.Left) && unescapeValues(e.Right)
 	case *filter.NotExpression:
-		unescapeValues(e.Expression)
+		return unescapeValues(e.Expression)
 	case *filter.ValuePath:
-		unescapeValues(e.ValueFilter)
+		return unescapeValues(e.ValueFilter)
 	case *filter.AttributeExpression:
-		if s, ok := e.CompareValue.(string); ok && strings.ContainsRune(s, '\\') {
+		s, ok := e.CompareValue.(string)
+		if !ok {
+			return true
+		}
+		if strings.ContainsRune(s, '\\') {
 			var v string
 			if json.Unmarshal([]byte(`"`+s+`"`), &v) == nil {
-				e.CompareValue = v
+				e.CompareValue, s = v, v
 			}
 		}
+		return validText(s)
 	}
+	return true
 }
 
 // simpleEq recognises `attrPath eq "string"` with nothing else around it.
@@ -380,15 +396,13 @@ func filterValue(a *mapping.Attr, op store.Op, v any) (any, error) {
 		f, _ := n.Float64()
 		return f, nil
 	}
-	switch x := v.(type) {
-	case string:
+	// A number or boolean against a string attribute is a type mismatch
+	// (RFC 7644 §3.4.2.2), not a comparison of their text: userName gt 5
+	// must not match every user.
+	if x, ok := v.(string); ok {
 		return x, nil
-	case json.Number:
-		return x.String(), nil
-	case bool:
-		return nil, invalidFilter("%s is a string: compare it with a quoted string", a.Path())
 	}
-	return nil, invalidFilter("%s is a string: compare it with a quoted string", a.Path())
+	return nil, invalidFilter("%s is a string: compare it with a quoted string, not %v", a.Path(), v)
 }
 
 // ParseFilter parses a SCIM filter over resource type rt into a store

@@ -70,8 +70,10 @@ func TestHugeFilters(t *testing.T) {
 		e.do("GET", "/Users?filter="+url.QueryEscape(deep), nil).wantError(t, http.StatusBadRequest, "invalidFilter")
 		e.do("POST", "/Users/.search", search(deep)).wantError(t, http.StatusBadRequest, "invalidFilter")
 		e.do("POST", "/.search", search(deep)).wantError(t, http.StatusBadRequest, "invalidFilter")
+		// A PATCH is checked before the user is even looked up (so that no
+		// parsing happens while a write lock is held): bounded, then refused.
 		e.do("PATCH", "/Users/x", patch(op("remove", "emails["+nest(100000, `type eq "work"`)+"]", nil))).
-			wantError(t, http.StatusNotFound, "") // the user does not exist: nothing is parsed
+			wantError(t, http.StatusBadRequest, "invalidPath")
 		id := e.createUser(t, "target@example.com", nil)
 		e.do("PATCH", "/Users/"+id, patch(op("remove", "emails["+nest(100000, `type eq "work"`)+"]", nil))).
 			wantError(t, http.StatusBadRequest, "invalidPath")

@@ -124,14 +124,19 @@ func FuzzPatch(f *testing.F) {
 			ops = append(ops, operation(op2, path2, value2))
 		}
 		body := mapping.Doc{"schemas": []any{patchOpSchema}, "Operations": ops}
-		parsed, err := parsePatch(body)
+		parsed, err := parsePatch(body, DefaultMaxOperations)
 		if err != nil {
 			clientError(t, "parsePatch", body, err)
 			return
 		}
+		steps, err := compilePatch(reg.User, parsed.ops)
+		if err != nil {
+			clientError(t, "compilePatch", body, err)
+			return
+		}
 		doc := mapping.EncodeUser(sample, "")
-		if err := applyPatch(reg.User, doc, parsed); err != nil {
-			clientError(t, "applyPatch", body, err)
+		if err := applySteps(doc, steps, patchRules{maxValues: store.DefaultMaxValues, replaceCreates: parsed.capitalised}); err != nil {
+			clientError(t, "applySteps", body, err)
 			return
 		}
 		if _, err := mapping.DecodeUser(doc); err != nil {

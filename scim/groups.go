@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -25,6 +26,9 @@ func (s *Server) readGroup(r *http.Request) (*store.Group, mapping.Doc, error) {
 		return nil, nil, err
 	}
 	g, err := mapping.DecodeGroup(doc)
+	if err == nil {
+		err = s.limits.CheckGroup(g)
+	}
 	return g, doc, err
 }
 
@@ -142,10 +146,13 @@ func (s *Server) respondGroupAfterWrite(w http.ResponseWriter, r *http.Request, 
 }
 
 // memberOp is a PATCH operation on members, carried out as row changes.
+// Its member ids are decoded when the request is read, before anything is
+// locked.
 type memberOp struct {
 	op     patchOp
 	filter filter.Expression
 	value  any
+	ids    []string
 }
 
 // splitGroupPatch separates operations on members from the others.
@@ -187,21 +194,51 @@ func (s *Server) splitGroupPatch(ops []patchOp) (members []memberOp, rest []patc
 		}
 		members = append(members, memberOp{op: op, filter: t.filter, value: op.value})
 	}
-	return members, rest, nil
+	for i := range members {
+		if members[i].value == nil {
+			continue
+		}
+		list, err := mapping.DecodeMembers(members[i].value)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, mem := range list {
+			members[i].ids = append(members[i].ids, mem.ID)
+		}
+	}
+	return coalesce(members), rest, nil
+}
+
+// coalesce merges runs of operations that add members, or that remove
+// listed members, into one operation each, so that a PATCH of many small
+// operations costs a few statements, not one per operation.
+func coalesce(ops []memberOp) []memberOp {
+	kind := func(mo memberOp) string {
+		switch {
+		case mo.filter != nil:
+			return ""
+		case mo.op.op == "add":
+			return "add"
+		case mo.op.op == "remove" && mo.value != nil:
+			return "remove"
+		}
+		return ""
+	}
+	var out []memberOp
+	for _, mo := range ops {
+		if n := len(out); n > 0 && kind(mo) != "" && kind(out[n-1]) == kind(mo) {
+			out[n-1].ids = append(out[n-1].ids, mo.ids...)
+			continue
+		}
+		mo.ids = slices.Clone(mo.ids)
+		out = append(out, mo)
+	}
+	return out
 }
 
 // applyMemberOp carries out one members operation with row changes.
 func (s *Server) applyMemberOp(ctx context.Context, m store.Members, mo memberOp) error {
-	var ids []string
-	if mo.value != nil {
-		list, err := mapping.DecodeMembers(mo.value)
-		if err != nil {
-			return err
-		}
-		for _, mem := range list {
-			ids = append(ids, mem.ID)
-		}
-	}
+	ids := mo.ids
 	switch {
 	case mo.filter != nil:
 		return s.removeMatching(ctx, m, mo)
@@ -277,16 +314,22 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ops, err := parsePatch(body)
+	req, err := parsePatch(body, s.cfg.MaxOperations)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	memberOps, rest, err := s.splitGroupPatch(ops)
+	memberOps, restOps, err := s.splitGroupPatch(req.ops)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
+	rest, err := compilePatch(s.reg.Group, restOps)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rules := s.patchRules(ctx, req)
 	id := r.PathValue("id")
 	var g *store.Group
 	if len(rest) == 0 && r.Header.Get("If-Match") == "" {
@@ -301,7 +344,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 			return nil
 		})
 	} else {
-		g, err = s.updateGroupPatch(ctx, r, id, rest, memberOps)
+		g, err = s.updateGroupPatch(ctx, r, id, rest, rules, memberOps)
 	}
 	if err != nil {
 		writeError(w, r, notFoundAs(err, "Group", id))
@@ -312,7 +355,7 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 
 // updateGroupPatch applies a PATCH that changes attributes or carries
 // If-Match, holding the group's row lock throughout.
-func (s *Server) updateGroupPatch(ctx context.Context, r *http.Request, id string, rest []patchOp, memberOps []memberOp) (*store.Group, error) {
+func (s *Server) updateGroupPatch(ctx context.Context, r *http.Request, id string, rest []step, rules patchRules, memberOps []memberOp) (*store.Group, error) {
 	rt := s.reg.Group
 	return s.store.UpdateGroup(ctx, tenantID(ctx), id, func(g *store.Group, m store.Members) error {
 		if err := checkIfMatch(r, g.Meta.Version); err != nil {
@@ -321,13 +364,16 @@ func (s *Server) updateGroupPatch(ctx context.Context, r *http.Request, id strin
 		if len(rest) > 0 {
 			before := mapping.EncodeGroup(g, "")
 			doc := mapping.EncodeGroup(g, "")
-			if err := applyPatch(rt, doc, rest); err != nil {
+			if err := applySteps(doc, rest, rules); err != nil {
 				return err
 			}
 			if err := rt.CheckImmutable(before, doc); err != nil {
 				return err
 			}
 			in, err := mapping.DecodeGroup(doc)
+			if err == nil {
+				err = s.limits.CheckGroup(in)
+			}
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ var leakMarkers = []string{"sql:", "pq:", "pgx", "pgconn", "SQLSTATE", "sqlite",
 // env is one running server over a fresh store of one backend, with a
 // tenant "acme" and a token for it.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *sqlstore.Store
 	srv   *httptest.Server
 	token string
@@ -62,7 +62,7 @@ func eachBackend(t *testing.T, cfg scim.Config, fn func(t *testing.T, e *env)) {
 
 // newEnv starts a server over a fresh store of the backend; wrap, if given,
 // wraps the store the server sees (to inject faults).
-func newEnv(t *testing.T, backend string, cfg scim.Config, wrap ...func(store.Store) store.Store) *env {
+func newEnv(t testing.TB, backend string, cfg scim.Config, wrap ...func(store.Store) store.Store) *env {
 	t.Helper()
 	st := sqltest.Open(t, backend)
 	cfg.Store = st

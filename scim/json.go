@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/scimd/scimd/mapping"
 )
@@ -38,7 +39,65 @@ func (s *Server) readJSON(r *http.Request) (mapping.Doc, error) {
 	if !ok {
 		return nil, badRequest(typeInvalidSyntax, "the request body must be a JSON object")
 	}
+	if a, b, ok := caseDuplicate(doc); ok {
+		return nil, badRequest(typeInvalidSyntax, "the keys %q and %q name the same attribute (attribute names are case-insensitive, RFC 7643 §2.1): send it once", a, b)
+	}
 	return doc, nil
+}
+
+// sameKeys finds two keys of one object that differ only in case. Small
+// objects (most are) are compared pairwise, without allocating.
+func sameKeys(obj map[string]any) (string, string, bool) {
+	if len(obj) < 2 {
+		return "", "", false
+	}
+	if len(obj) <= 16 {
+		var keys [16]string
+		n := 0
+		for k := range obj {
+			for _, prev := range keys[:n] {
+				if strings.EqualFold(prev, k) {
+					return min(prev, k), max(prev, k), true
+				}
+			}
+			keys[n] = k
+			n++
+		}
+		return "", "", false
+	}
+	seen := make(map[string]string, len(obj))
+	for k := range obj {
+		f := strings.ToLower(k)
+		if prev, ok := seen[f]; ok {
+			return min(prev, k), max(prev, k), true
+		}
+		seen[f] = k
+	}
+	return "", "", false
+}
+
+// caseDuplicate finds two keys of one object, anywhere in v, that differ
+// only in case. Both would name the same attribute, and which one wins
+// would depend on map order.
+func caseDuplicate(v any) (string, string, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if a, b, ok := sameKeys(x); ok {
+			return a, b, true
+		}
+		for _, el := range x {
+			if a, b, ok := caseDuplicate(el); ok {
+				return a, b, true
+			}
+		}
+	case []any:
+		for _, el := range x {
+			if a, b, ok := caseDuplicate(el); ok {
+				return a, b, true
+			}
+		}
+	}
+	return "", "", false
 }
 
 // jsonErrorText describes a JSON syntax error by position, without Go type names.

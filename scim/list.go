@@ -179,7 +179,9 @@ func (s *Server) plan(ctx context.Context, rt *mapping.ResourceType, sr search) 
 		if p.q.Limit == 0 {
 			return p, badRequest(typeInvalidCount, "count must be at least 1 with cursor paging")
 		}
-		p.signature = querySignature(rt.Name, sr.filter, sr.sortBy, strings.ToLower(sr.sortOrder))
+		// The tenant is part of the signature: a cursor replayed by another
+		// tenant is refused as one issued for another query.
+		p.signature = querySignature(tenantID(ctx), rt.Name, sr.filter, sr.sortBy, strings.ToLower(sr.sortOrder))
 		if *sr.cursor == "" {
 			// The first page counts; later pages carry the count in the
 			// cursor, so that a walk over a large tenant counts once.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -15,27 +16,55 @@ type ctxKey int
 
 const (
 	requestIDKey ctxKey = iota
-	tenantKey
+	principalKey
+	originKey
 	loggerKey
 )
 
 // logger is the server's logger, carried in the request context so that
 // code without the Server at hand (writeError) logs where the server does.
 func logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if s, ok := ctx.Value(loggerKey).(*Server); ok {
+		return s.log
 	}
 	return slog.Default()
 }
 
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+// serverOf is the server handling the request, nil outside one.
+func serverOf(ctx context.Context) *Server {
+	s, _ := ctx.Value(loggerKey).(*Server)
+	return s
 }
 
-// tenantID is the tenant the request's token belongs to.
-func tenantID(ctx context.Context) string {
-	id, _ := ctx.Value(tenantKey).(string)
+// outageEvery is how often an ongoing database outage is logged.
+const outageEvery = 10 * time.Second
+
+// outageLog logs a database outage once when it starts and then once per
+// outageEvery with the number of requests it answered 503, instead of a
+// line per request (thousands a second under load).
+type outageLog struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+func (o *outageLog) log(ctx context.Context, l *slog.Logger, err error) {
+	o.mu.Lock()
+	now := time.Now()
+	if now.Sub(o.last) < outageEvery {
+		o.suppressed++
+		o.mu.Unlock()
+		return
+	}
+	n := o.suppressed
+	o.last, o.suppressed = now, 0
+	o.mu.Unlock()
+	l.WarnContext(ctx, "database unavailable: answering 503", "err", err, "also_answered_503", n,
+		"request_id", requestID(ctx))
+}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
 	return id
 }
 
@@ -71,12 +100,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, loggerKey, s.log)
+		ctx = context.WithValue(ctx, loggerKey, s)
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
+		// A 500 is a bug and logged with its cause by writeError; a 503 is
+		// an outage, logged once per outageEvery. The request line itself
+		// is debug detail.
 		level := slog.LevelDebug
-		if sw.status >= 500 {
+		if sw.status == http.StatusInternalServerError {
 			level = slog.LevelWarn
 		}
 		s.log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
@@ -103,12 +135,32 @@ func (s *Server) recover(next http.Handler) http.Handler {
 }
 
 // limitBody refuses bodies over MaxBodyBytes with 413: at once when
-// Content-Length says so, else when reading passes the limit.
+// Content-Length says so, else when reading passes the limit. A request
+// with a body also reserves its size (the declared length, or the limit
+// when the body is chunked) from the in-flight budget for as long as it is
+// handled: past the budget it answers 503 with Retry-After at once, before
+// reading anything, so that parallel large bodies cannot exhaust memory.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
 			writeError(w, r, tooLarge(s.cfg.MaxBodyBytes))
 			return
+		}
+		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+			// Decoding JSON into maps costs several times the body's size;
+			// the budget counts bytes of body, and its default leaves room
+			// for that.
+			n := r.ContentLength
+			if n < 0 {
+				n = s.cfg.MaxBodyBytes
+			}
+			n = max(n, 1)
+			if !s.inflight.TryAcquire(n) {
+				writeError(w, r, &Error{Status: http.StatusServiceUnavailable, RetryAfter: 1,
+					Detail: "the server is handling as many request bodies as it can hold: retry shortly"})
+				return
+			}
+			defer s.inflight.Release(n)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		next.ServeHTTP(w, r)

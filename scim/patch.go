@@ -3,6 +3,7 @@ package scim
 import (
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
@@ -21,9 +22,19 @@ type patchOp struct {
 	hasValue bool
 }
 
-// parsePatch reads a PatchOp request. Operation names are matched without
-// regard to case: Microsoft Entra ID sends "Replace", "Add", "Remove".
-func parsePatch(doc mapping.Doc) ([]patchOp, error) {
+// patchRequest is a parsed PatchOp request.
+type patchRequest struct {
+	ops []patchOp
+	// capitalised reports an operation name not in lower case ("Replace"):
+	// Microsoft Entra ID writes them so, and no other client does.
+	capitalised bool
+}
+
+// parsePatch reads a PatchOp request of at most maxOps operations.
+// Operation names are matched without regard to case: Microsoft Entra ID
+// sends "Replace", "Add", "Remove".
+func parsePatch(doc mapping.Doc, maxOps int) (patchRequest, error) {
+	var req patchRequest
 	ok := false
 	if list, isList := lookupKey(doc, "schemas").([]any); isList {
 		for _, s := range list {
@@ -33,28 +44,34 @@ func parsePatch(doc mapping.Doc) ([]patchOp, error) {
 		}
 	}
 	if !ok {
-		return nil, badRequest(typeInvalidValue, "a PATCH request must have \"schemas\": [%q]", patchOpSchema)
+		return req, badRequest(typeInvalidValue, "a PATCH request must have \"schemas\": [%q]", patchOpSchema)
 	}
 	raw, isList := lookupKey(doc, "Operations").([]any)
 	if !isList || len(raw) == 0 {
-		return nil, badRequest(typeInvalidValue, "a PATCH request needs \"Operations\": a non-empty array of {op, path, value}")
+		return req, badRequest(typeInvalidValue, "a PATCH request needs \"Operations\": a non-empty array of {op, path, value}")
+	}
+	if len(raw) > maxOps {
+		return req, badRequest(typeInvalidValue, "the PATCH request has %d operations: at most %d are allowed in one request", len(raw), maxOps)
 	}
 	ops := make([]patchOp, 0, len(raw))
 	for i, el := range raw {
 		obj, ok := el.(map[string]any)
 		if !ok {
-			return nil, badRequest(typeInvalidSyntax, "Operations[%d] must be an object {op, path, value}", i)
+			return req, badRequest(typeInvalidSyntax, "Operations[%d] must be an object {op, path, value}", i)
 		}
 		op := patchOp{n: i}
 		name, _ := lookupKey(obj, "op").(string)
 		op.op = strings.ToLower(name)
 		if op.op != "add" && op.op != "remove" && op.op != "replace" {
-			return nil, badRequest(typeInvalidSyntax, "Operations[%d].op is %q: it must be add, remove or replace", i, name)
+			return req, badRequest(typeInvalidSyntax, "Operations[%d].op is %q: it must be add, remove or replace", i, name)
+		}
+		if name != op.op {
+			req.capitalised = true
 		}
 		if p := lookupKey(obj, "path"); p != nil {
 			s, ok := p.(string)
 			if !ok {
-				return nil, badRequest(typeInvalidPath, "Operations[%d].path must be a string", i)
+				return req, badRequest(typeInvalidPath, "Operations[%d].path must be a string", i)
 			}
 			op.path = strings.TrimSpace(s)
 		}
@@ -65,13 +82,14 @@ func parsePatch(doc mapping.Doc) ([]patchOp, error) {
 		}
 		switch {
 		case op.op == "remove" && op.path == "":
-			return nil, badRequest(typeNoTarget, "Operations[%d]: remove needs a path naming what to remove", i)
+			return req, badRequest(typeNoTarget, "Operations[%d]: remove needs a path naming what to remove", i)
 		case op.op != "remove" && (!op.hasValue || op.value == nil):
-			return nil, badRequest(typeInvalidValue, "Operations[%d]: %s needs a value", i, op.op)
+			return req, badRequest(typeInvalidValue, "Operations[%d]: %s needs a value", i, op.op)
 		}
 		ops = append(ops, op)
 	}
-	return ops, nil
+	req.ops = ops
+	return req, nil
 }
 
 func lookupKey(doc map[string]any, key string) any {
@@ -122,70 +140,84 @@ func resolvePath(rt *mapping.ResourceType, n int, path string) (t target, ext *m
 		if !t.attr.MultiValued || t.attr.Type != mapping.Complex {
 			return t, nil, badRequest(typeInvalidPath, "Operations[%d].path %q: a value filter needs a multi-valued complex attribute", n, path)
 		}
-		unescapeValues(p.ValueExpression)
+		if !unescapeValues(p.ValueExpression) {
+			return t, nil, badRequest(typeInvalidPath, "Operations[%d].path: the filter's values must not contain the NUL character (\\u0000)", n)
+		}
 		t.filter = p.ValueExpression
 	}
 	return t, nil, nil
 }
 
-// applyPatch applies operations in order to a resource document.
-func applyPatch(rt *mapping.ResourceType, doc mapping.Doc, ops []patchOp) error {
-	for _, op := range ops {
-		if err := applyOp(rt, doc, op); err != nil {
-			return err
-		}
-	}
-	return nil
+// step is one operation resolved against the schema: its target found,
+// its value normalized and its mutability checked. A PATCH is compiled
+// into steps before anything is read or locked, so that applying them to
+// the stored resource only moves values.
+type step struct {
+	patchOp
+	t target
+	// ext, for a remove of a whole extension, is that extension.
+	ext *mapping.Schema
 }
 
-func applyOp(rt *mapping.ResourceType, doc mapping.Doc, op patchOp) error {
+// compilePatch resolves every operation of a PATCH into steps.
+func compilePatch(rt *mapping.ResourceType, ops []patchOp) ([]step, error) {
+	var steps []step
+	for _, op := range ops {
+		var err error
+		if steps, err = compileOp(rt, steps, op); err != nil {
+			return nil, err
+		}
+	}
+	return steps, nil
+}
+
+func compileOp(rt *mapping.ResourceType, steps []step, op patchOp) ([]step, error) {
 	if op.path == "" {
-		return applyNoPath(rt, doc, op, op.value)
+		return compileNoPath(rt, steps, op, op.value)
 	}
 	t, ext, err := resolvePath(rt, op.n, op.path)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if ext != nil {
 		if op.op == "remove" {
-			delete(doc, ext.ID)
-			return nil
+			return append(steps, step{patchOp: op, ext: ext}), nil
 		}
-		return applyNoPath(rt, doc, op, map[string]any{ext.ID: op.value})
+		return compileNoPath(rt, steps, op, map[string]any{ext.ID: op.value})
 	}
 	leaf := t.attr
 	if t.sub != nil {
 		leaf = t.sub
 	}
 	if t.attr.Mutability == mapping.ReadOnly || leaf.Mutability == mapping.ReadOnly {
-		return badRequest(typeMutability, "Operations[%d]: %s is read-only", op.n, leaf.Path())
+		return nil, badRequest(typeMutability, "Operations[%d]: %s is read-only", op.n, leaf.Path())
 	}
 	if op.op == "remove" && t.filter == nil && !op.hasValue && leaf.Required && (t.sub == nil || !t.attr.MultiValued) {
-		return badRequest(typeMutability, "Operations[%d]: %s is required and cannot be removed", op.n, leaf.Path())
+		return nil, badRequest(typeMutability, "Operations[%d]: %s is required and cannot be removed", op.n, leaf.Path())
 	}
-	value := op.value
-	if op.hasValue && value != nil {
-		nv, err := mapping.NormalizeValue(leaf, value)
+	if op.hasValue && op.value != nil {
+		nv, err := mapping.NormalizeValue(leaf, op.value)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		value = nv
+		op.value = nv
 	}
-	return apply(containerOf(doc, t.attr, op.op != "remove"), t, op, value)
+	return append(steps, step{patchOp: op, t: t}), nil
 }
 
-// applyNoPath applies an operation whose value holds attributes (RFC 7644
-// §3.5.2.1, §3.5.2.3 with no path). Read-only attributes in the value are
-// skipped: Okta sends the group's id along when renaming it.
-func applyNoPath(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, value any) error {
+// compileNoPath compiles an operation whose value holds attributes (RFC
+// 7644 §3.5.2.1, §3.5.2.3 with no path). Read-only attributes in the value
+// are skipped: Okta sends the group's id along when renaming it. Keys are
+// taken in sorted order, so the outcome never depends on map order.
+func compileNoPath(rt *mapping.ResourceType, steps []step, op patchOp, value any) ([]step, error) {
 	obj, ok := value.(map[string]any)
 	if !ok {
-		return badRequest(typeInvalidValue, "Operations[%d]: without a path, the value must be an object of attributes", op.n)
+		return nil, badRequest(typeInvalidValue, "Operations[%d]: without a path, the value must be an object of attributes", op.n)
 	}
 	// A key holding a value filter, such as "emails[type eq \"work\"].value",
-	// is a path: apply it as an operation of its own.
+	// is a path: it becomes an operation of its own.
 	plain := obj
-	for k, v := range obj {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		if !strings.Contains(k, "[") {
 			continue
 		}
@@ -193,38 +225,66 @@ func applyNoPath(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, value an
 			plain = maps.Clone(obj)
 		}
 		delete(plain, k)
-		if err := applyOp(rt, doc, patchOp{n: op.n, op: op.op, path: k, value: v, hasValue: true}); err != nil {
-			return err
+		var err error
+		if steps, err = compileOp(rt, steps, patchOp{n: op.n, op: op.op, path: k, value: obj[k], hasValue: true}); err != nil {
+			return nil, err
 		}
 	}
 	norm, err := rt.Normalize(plain)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for k, v := range norm {
+	add := func(a *mapping.Attr, v any) {
+		if a == nil || a.Mutability == mapping.ReadOnly {
+			return
+		}
+		steps = append(steps, step{patchOp: patchOp{n: op.n, op: op.op, value: v, hasValue: true}, t: target{attr: a}})
+	}
+	for _, k := range slices.Sorted(maps.Keys(norm)) {
 		if k == "schemas" {
 			continue
 		}
 		if ext := rt.Extension(k); ext != nil {
-			for ek, ev := range v.(mapping.Doc) {
-				if err := applyAttr(rt, doc, op, ext.Attr(ek), ev); err != nil {
-					return err
-				}
+			extDoc := norm[k].(mapping.Doc)
+			for _, ek := range slices.Sorted(maps.Keys(extDoc)) {
+				add(ext.Attr(ek), extDoc[ek])
 			}
 			continue
 		}
-		if err := applyAttr(rt, doc, op, rt.Attr("", k), v); err != nil {
+		add(rt.Attr("", k), norm[k])
+	}
+	return steps, nil
+}
+
+// patchRules are what applying steps depends on besides the steps.
+type patchRules struct {
+	// replaceCreates: a replace through a value filter that matches no
+	// element creates the element the filter describes (Entra ID relies on
+	// it) instead of failing with noTarget (RFC 7644 §3.5.2.3).
+	replaceCreates bool
+	// maxValues caps each multi-valued attribute as the steps grow it.
+	maxValues int
+}
+
+// applySteps applies compiled steps in order to a resource document. Each
+// step costs at most the length of one attribute's values, which maxValues
+// bounds, so a PATCH costs time linear in its operations.
+func applySteps(doc mapping.Doc, steps []step, rules patchRules) error {
+	for _, st := range steps {
+		if st.ext != nil {
+			delete(doc, st.ext.ID)
+			continue
+		}
+		c := containerOf(doc, st.t.attr, st.op != "remove")
+		if err := apply(c, st.t, st.patchOp, st.value, rules); err != nil {
 			return err
+		}
+		if list, ok := c[st.t.attr.Name].([]any); ok && st.t.attr.MultiValued && rules.maxValues > 0 && len(list) > rules.maxValues {
+			return badRequest(typeInvalidValue, "Operations[%d]: %s would have %d values: at most %d are allowed",
+				st.n, st.t.attr.Path(), len(list), rules.maxValues)
 		}
 	}
 	return nil
-}
-
-func applyAttr(rt *mapping.ResourceType, doc mapping.Doc, op patchOp, a *mapping.Attr, v any) error {
-	if a == nil || a.Mutability == mapping.ReadOnly {
-		return nil
-	}
-	return apply(containerOf(doc, a, true), target{attr: a}, op, v)
 }
 
 // containerOf returns the object holding a top-level attribute: the
@@ -246,10 +306,10 @@ func containerOf(doc mapping.Doc, a *mapping.Attr, create bool) mapping.Doc {
 // apply carries out one operation on attribute t.attr of container c. When
 // it makes a value of a multi-valued attribute primary, the others stop
 // being primary (RFC 7644 §3.5.2).
-func apply(c mapping.Doc, t target, op patchOp, v any) error {
+func apply(c mapping.Doc, t target, op patchOp, v any, rules patchRules) error {
 	a := t.attr
 	if !a.MultiValued || a.SubAttr("primary") == nil || op.op == "remove" {
-		return applyTarget(c, t, op, v)
+		return applyTarget(c, t, op, v, rules)
 	}
 	// Elements are changed in place, so an element is known by its map.
 	was := map[uintptr]bool{}
@@ -259,7 +319,7 @@ func apply(c mapping.Doc, t target, op patchOp, v any) error {
 			was[reflect.ValueOf(el).Pointer()] = true
 		}
 	}
-	if err := applyTarget(c, t, op, v); err != nil {
+	if err := applyTarget(c, t, op, v, rules); err != nil {
 		return err
 	}
 	list, _ := c[a.Name].([]any)
@@ -293,7 +353,7 @@ func isPrimary(el any) bool {
 }
 
 // applyTarget carries out one operation on attribute t.attr of container c.
-func applyTarget(c mapping.Doc, t target, op patchOp, v any) error {
+func applyTarget(c mapping.Doc, t target, op patchOp, v any, rules patchRules) error {
 	a := t.attr
 	if t.filter == nil {
 		switch {
@@ -344,11 +404,15 @@ func applyTarget(c mapping.Doc, t target, op patchOp, v any) error {
 		}
 	}
 	if len(matched) == 0 {
-		if op.op == "remove" {
+		// RFC 7644: remove (§3.5.2.2) and replace (§3.5.2.3) through a
+		// filter that matches nothing fail with noTarget; add creates
+		// (§3.5.2.1: "if the target location does not exist, the attribute
+		// and value are added"). Entra ID also replaces
+		// emails[type eq "work"].value on a user with no work email yet,
+		// expecting it created: its dialect allows that.
+		if op.op == "remove" || (op.op == "replace" && !rules.replaceCreates) {
 			return badRequest(typeNoTarget, "Operations[%d]: no value of %s matches %s", op.n, a.Path(), t.filter)
 		}
-		// Entra ID adds or replaces emails[type eq "work"].value on a user
-		// with no work email yet: create the element the filter describes.
 		el, ok := elementFromFilter(a, t.filter)
 		if !ok {
 			return badRequest(typeNoTarget, "Operations[%d]: no value of %s matches %s", op.n, a.Path(), t.filter)

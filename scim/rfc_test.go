@@ -167,7 +167,8 @@ func TestErrors(t *testing.T) {
 // (RFC 6750 §3); discovery needs no token (RFC 7644 §4).
 func TestAuth(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, scim.Config{}, func(t *testing.T, e *env) {
+	// Twenty failures from one address: the failure limit has its own test.
+	eachBackend(t, scim.Config{AuthFailLimit: -1}, func(t *testing.T, e *env) {
 		for name, opt := range map[string]reqOpt{
 			"no token":     bearer(""),
 			"wrong token":  bearer("scimd_not-a-real-token"),

@@ -11,11 +11,18 @@
 package scim
 
 import (
+	"context"
+	"errors"
+	"net/netip"
+	"path"
+
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/sync/semaphore"
 
 	"golang.org/x/time/rate"
 
@@ -26,7 +33,10 @@ import (
 // BasePath is where the SCIM API is served.
 const BasePath = "/scim/v2"
 
-const contentType = "application/scim+json; charset=utf-8"
+// contentType is the media type RFC 7644 §8.1 registers, which has no
+// parameters (RFC 8259 defines no charset for JSON). Requests may still
+// carry one.
+const contentType = "application/scim+json"
 
 // Config configures a Server. Zero values take the defaults noted.
 type Config struct {
@@ -51,6 +61,70 @@ type Config struct {
 	PasswordCost int
 	// Logger receives request logs (default slog.Default()).
 	Logger *slog.Logger
+
+	// DBTimeout bounds the database time of one request (default 5s): a
+	// database that hangs answers 503 with Retry-After instead of hanging
+	// every request.
+	DBTimeout time.Duration
+	// MaxValues caps the values of one multi-valued attribute of a user
+	// (default store.DefaultMaxValues).
+	MaxValues int
+	// MaxOperations caps the operations of one PATCH request (default 1000).
+	MaxOperations int
+	// MaxInflightBytes bounds the request bodies being handled at once
+	// (default 4 MiB: four maximum-size bodies, or thousands of the few
+	// kilobytes IdPs send); a request that would pass it answers 503 with
+	// Retry-After, so that parallel large bodies cannot exhaust memory
+	// (decoding a 1 MiB body of small JSON values takes some 40 MB).
+	MaxInflightBytes int64
+	// AuthFailLimit is failed authentications per second allowed per client
+	// address (default 5; negative turns the limit off), with a burst of
+	// AuthFailBurst (default 20); beyond them, 429 with Retry-After.
+	AuthFailLimit float64
+	AuthFailBurst int
+	// TrustedProxies are the proxies whose X-Forwarded-Proto, -Host and
+	// -For headers are believed; from any other client they are ignored.
+	TrustedProxies []netip.Prefix
+}
+
+// Defaults of the limits in Config.
+const (
+	DefaultMaxBodyBytes     = 1 << 20
+	DefaultMaxResults       = 1000
+	DefaultPageSize         = 100
+	DefaultDBTimeout        = 5 * time.Second
+	DefaultMaxOperations    = 1000
+	DefaultMaxInflightBytes = 4 << 20
+	DefaultAuthFailLimit    = 5
+	DefaultAuthFailBurst    = 20
+)
+
+// Validate refuses settings that make no sense (a negative limit, a page
+// size of zero), which NewServer would otherwise replace with defaults
+// silently. Zero values mean the default.
+func (c Config) Validate() error {
+	for _, f := range []struct {
+		name string
+		bad  bool
+	}{
+		{"max-body-bytes must be positive", c.MaxBodyBytes < 0},
+		{"max-results must be at least 1", c.MaxResults < 0},
+		{"page-size must be at least 1", c.DefaultPageSize < 0},
+		{"page-size must not be larger than max-results", c.MaxResults > 0 && c.DefaultPageSize > c.MaxResults},
+		{"cursor-timeout must be positive", c.CursorTimeout < 0},
+		{"rate-limit must not be negative", c.RateLimit < 0},
+		{"rate-burst must not be negative", c.RateBurst < 0},
+		{"db-timeout must be positive", c.DBTimeout < 0},
+		{"max-values must be at least 1", c.MaxValues < 0},
+		{"max-operations must be at least 1", c.MaxOperations < 0},
+		{"max-inflight-bytes must not be smaller than max-body-bytes", c.MaxInflightBytes < 0 ||
+			(c.MaxInflightBytes > 0 && c.MaxInflightBytes < max(c.MaxBodyBytes, 1))},
+	} {
+		if f.bad {
+			return errors.New(f.name)
+		}
+	}
+	return nil
 }
 
 // Server serves the SCIM API of every tenant.
@@ -63,18 +137,41 @@ type Server struct {
 	limiters *limiters
 	cursors  *cursorCodec
 	now      func() time.Time
+
+	limits       store.Limits
+	authFailures failureLimiter
+	inflight     *semaphore.Weighted
+	outage       outageLog
 }
 
 // NewServer returns a Server over the store in cfg.
 func NewServer(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 1 << 20
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.MaxResults <= 0 {
-		cfg.MaxResults = 1000
+		cfg.MaxResults = DefaultMaxResults
 	}
 	if cfg.DefaultPageSize <= 0 {
-		cfg.DefaultPageSize = 100
+		cfg.DefaultPageSize = DefaultPageSize
+	}
+	if cfg.DBTimeout <= 0 {
+		cfg.DBTimeout = DefaultDBTimeout
+	}
+	if cfg.MaxValues <= 0 {
+		cfg.MaxValues = store.DefaultMaxValues
+	}
+	if cfg.MaxOperations <= 0 {
+		cfg.MaxOperations = DefaultMaxOperations
+	}
+	if cfg.MaxInflightBytes <= 0 {
+		cfg.MaxInflightBytes = max(DefaultMaxInflightBytes, cfg.MaxBodyBytes)
+	}
+	if cfg.AuthFailLimit == 0 {
+		cfg.AuthFailLimit = DefaultAuthFailLimit
+	}
+	if cfg.AuthFailBurst <= 0 {
+		cfg.AuthFailBurst = DefaultAuthFailBurst
 	}
 	cfg.DefaultPageSize = min(cfg.DefaultPageSize, cfg.MaxResults)
 	if cfg.CursorTimeout <= 0 {
@@ -103,6 +200,11 @@ func NewServer(cfg Config) *Server {
 	if cfg.RateLimit > 0 {
 		s.limiters = newLimiters(rate.Limit(cfg.RateLimit), cfg.RateBurst)
 	}
+	if cfg.AuthFailLimit > 0 {
+		s.authFailures = failureLimiter{newLimiters(rate.Limit(cfg.AuthFailLimit), cfg.AuthFailBurst)}
+	}
+	s.limits = store.Limits{MaxValues: cfg.MaxValues}
+	s.inflight = semaphore.NewWeighted(cfg.MaxInflightBytes)
 	s.cursors = &cursorCodec{store: cfg.Store, timeout: cfg.CursorTimeout, now: func() time.Time { return s.now() }}
 	return s
 }
@@ -139,15 +241,34 @@ func (s *Server) Handler() http.Handler {
 	})
 	root.HandleFunc("GET /readyz", s.ready)
 	root.Handle(BasePath+"/", http.StripPrefix(BasePath, s.limitBody(api)))
-	return s.logRequests(s.recover(root))
+	return s.logRequests(s.recover(s.withOrigin(cleanPaths(root))))
 }
 
+// readyTimeout bounds /readyz: a hung database must not hang the probe.
+const readyTimeout = time.Second
+
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.Ping(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ok\n"))
+}
+
+// cleanPaths answers a path with "..", "." or empty segments under the
+// SCIM base with a SCIM 404, where net/http's mux would answer a plain 307
+// redirect that no SCIM client expects.
+func cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, BasePath+"/") && path.Clean(p) != strings.TrimSuffix(p, "/") {
+			writeError(w, r, notFound("no SCIM endpoint at %q: paths may not hold \"..\", \".\" or empty segments", p))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // methods dispatches on the HTTP method, answering others with a SCIM 405.

@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -21,12 +23,39 @@ func (s *Server) readUser(r *http.Request) (mapping.UserInput, mapping.Doc, erro
 	if err := rt.CheckSchemas(body); err != nil {
 		return mapping.UserInput{}, nil, err
 	}
+	if err := s.checkValueCounts(body); err != nil {
+		return mapping.UserInput{}, nil, err
+	}
 	doc, err := rt.Normalize(body)
 	if err != nil {
 		return mapping.UserInput{}, nil, err
 	}
 	in, err := mapping.DecodeUser(doc)
+	if err == nil {
+		err = s.limits.CheckUser(in.User)
+	}
 	return in, doc, err
+}
+
+// checkValueCounts refuses a user body with more values in one array than
+// MaxValues before any work is spent on them (duplicates count: a body of
+// 20,000 copies of one email is hostile, not a user).
+func (s *Server) checkValueCounts(body mapping.Doc) error {
+	for k, v := range body {
+		switch x := v.(type) {
+		case []any:
+			if len(x) > s.cfg.MaxValues && !strings.EqualFold(k, "schemas") {
+				return badRequest(typeInvalidValue, "%s has %d values: at most %d are allowed", k, len(x), s.cfg.MaxValues)
+			}
+		case map[string]any:
+			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+				if err := s.checkValueCounts(x); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Server) hashPassword(pw string) (string, error) {
@@ -147,9 +176,11 @@ func (s *Server) respondWithGroups(w http.ResponseWriter, r *http.Request, u *st
 	s.respondUser(w, r, http.StatusOK, u)
 }
 
-// patchUser is PATCH (RFC 7644 §3.5.2): the operations are applied to the
-// user's document inside the store's transaction, and the result is
-// decoded and checked like a PUT body.
+// patchUser is PATCH (RFC 7644 §3.5.2). The operations are parsed,
+// resolved against the schema and any password in them hashed first; the
+// store then applies them to the user's document (outside its write lock,
+// see store.Users.UpdateUser), and the result is decoded and checked like
+// a PUT body.
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	body, err := s.readJSON(r)
@@ -157,12 +188,23 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	ops, err := parsePatch(body)
+	req, err := parsePatch(body, s.cfg.MaxOperations)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	rt := s.reg.User
+	steps, err := compilePatch(rt, req.ops)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	hashes, removes, err := s.passwordHashes(steps)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	rules := s.patchRules(ctx, req)
 	id := r.PathValue("id")
 	u, err := s.store.UpdateUser(ctx, tenantID(ctx), id, func(u *store.User) error {
 		if err := checkIfMatch(r, u.Meta.Version); err != nil {
@@ -170,7 +212,7 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		}
 		before := mapping.EncodeUser(u, "")
 		doc := mapping.EncodeUser(u, "")
-		if err := applyPatch(rt, doc, ops); err != nil {
+		if err := applySteps(doc, steps, rules); err != nil {
 			return err
 		}
 		if err := rt.CheckImmutable(before, doc); err != nil {
@@ -180,13 +222,16 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
+		if err := s.limits.CheckUser(in.User); err != nil {
+			return err
+		}
 		hash := u.PasswordHash
-		if removesPassword(ops) {
+		if removes {
 			hash = ""
 		}
 		if in.Password != nil {
-			if hash, err = s.hashPassword(*in.Password); err != nil {
-				return err
+			if hash = hashes[*in.Password]; hash == "" && *in.Password != "" {
+				return fmt.Errorf("patch: password set by no operation")
 			}
 		}
 		*u = *in.User
@@ -200,13 +245,39 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	s.respondWithGroups(w, r, u)
 }
 
-func removesPassword(ops []patchOp) bool {
-	for _, op := range ops {
-		if op.op == "remove" && strings.EqualFold(strings.TrimPrefix(op.path, mapping.UserSchema+":"), "password") {
-			return true
+// patchRules are the rules a request's PATCH is applied by: its client's
+// dialect and the server's limits.
+func (s *Server) patchRules(ctx context.Context, req patchRequest) patchRules {
+	d := dialectOf(ctx, req.capitalised)
+	return patchRules{replaceCreates: d.replaceCreates, maxValues: s.cfg.MaxValues}
+}
+
+// passwordHashes hashes every password the steps may set, before anything
+// is locked (bcrypt takes tens of milliseconds); removes reports a step
+// that removes the password.
+func (s *Server) passwordHashes(steps []step) (hashes map[string]string, removes bool, err error) {
+	for _, st := range steps {
+		if st.t.attr == nil || st.t.attr.Name != "password" || st.t.attr.Schema != mapping.UserSchema {
+			continue
 		}
+		if st.op == "remove" {
+			removes = true
+			continue
+		}
+		pw, ok := st.value.(string)
+		if !ok || hashes[pw] != "" {
+			continue // not a string: DecodeUser refuses it
+		}
+		h, err := s.hashPassword(pw)
+		if err != nil {
+			return nil, false, err
+		}
+		if hashes == nil {
+			hashes = map[string]string{}
+		}
+		hashes[pw] = h
 	}
-	return false
+	return hashes, removes, nil
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {

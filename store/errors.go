@@ -14,6 +14,8 @@ var (
 	ErrInvalid      = errors.New("invalid")
 	// ErrUnavailable means the database did not answer.
 	ErrUnavailable = errors.New("database unavailable")
+	// ErrTenantGone means the tenant a write was for was deleted meanwhile.
+	ErrTenantGone = errors.New("the tenant no longer exists")
 )
 
 // ConflictError says which attribute's uniqueness a write violated.

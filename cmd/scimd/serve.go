@@ -14,11 +14,45 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/scimd/scimd/scim"
+	"github.com/scimd/scimd/store"
 )
 
 type serveOptions struct {
 	addr, db, logLevel string
+	trustedProxies     string
 	cfg                scim.Config
+}
+
+// check refuses flag values that make no sense instead of letting the
+// server replace them with defaults silently.
+func (o *serveOptions) check() error {
+	if o.cfg.MaxResults < 1 {
+		return fmt.Errorf("--max-results %d: must be at least 1", o.cfg.MaxResults)
+	}
+	if o.cfg.DefaultPageSize < 1 {
+		return fmt.Errorf("--page-size %d: must be at least 1", o.cfg.DefaultPageSize)
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"--max-body-bytes", o.cfg.MaxBodyBytes}, {"--max-values", int64(o.cfg.MaxValues)},
+		{"--max-operations", int64(o.cfg.MaxOperations)}, {"--max-inflight-bytes", o.cfg.MaxInflightBytes},
+		{"--db-timeout", int64(o.cfg.DBTimeout)}, {"--cursor-timeout", int64(o.cfg.CursorTimeout)},
+	} {
+		if f.v < 1 {
+			return fmt.Errorf("%s: must be positive", f.name)
+		}
+	}
+	proxies, err := scim.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	o.cfg.TrustedProxies = proxies
+	if err := o.cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid flags: %w", err)
+	}
+	return nil
 }
 
 func serveCmd() *cobra.Command {
@@ -28,6 +62,9 @@ func serveCmd() *cobra.Command {
 		Short: "Run the SCIM server (migrations run on start)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.check(); err != nil {
+				return err
+			}
 			return serve(cmd.Context(), o)
 		},
 	}
@@ -35,12 +72,19 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.addr, "addr", envOr("SCIMD_ADDR", ":8080"), "listen address (env SCIMD_ADDR)")
 	dbFlag(cmd, &o.db)
 	f.StringVar(&o.logLevel, "log-level", envOr("SCIMD_LOG_LEVEL", "info"), "debug, info, warn or error (env SCIMD_LOG_LEVEL)")
-	f.Int64Var(&o.cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted; larger ones get 413")
-	f.IntVar(&o.cfg.MaxResults, "max-results", 1000, "most resources per page (filter.maxResults)")
-	f.IntVar(&o.cfg.DefaultPageSize, "page-size", 100, "page size when a request names no count")
+	f.Int64Var(&o.cfg.MaxBodyBytes, "max-body-bytes", scim.DefaultMaxBodyBytes, "largest request body accepted; larger ones get 413")
+	f.IntVar(&o.cfg.MaxResults, "max-results", scim.DefaultMaxResults, "most resources per page (filter.maxResults)")
+	f.IntVar(&o.cfg.DefaultPageSize, "page-size", scim.DefaultPageSize, "page size when a request names no count")
 	f.Float64Var(&o.cfg.RateLimit, "rate-limit", 0, "requests per second per token (0: no limit); over it, 429 with Retry-After")
 	f.IntVar(&o.cfg.RateBurst, "rate-burst", 0, "burst above --rate-limit (default 2x the rate)")
 	f.DurationVar(&o.cfg.CursorTimeout, "cursor-timeout", time.Hour, "how long a paging cursor stays valid")
+	f.DurationVar(&o.cfg.DBTimeout, "db-timeout", scim.DefaultDBTimeout, "most database time one request may take; past it, 503 with Retry-After")
+	f.IntVar(&o.cfg.MaxValues, "max-values", store.DefaultMaxValues, "most values of one multi-valued attribute of a user (emails, phoneNumbers, ...)")
+	f.IntVar(&o.cfg.MaxOperations, "max-operations", scim.DefaultMaxOperations, "most operations in one PATCH request")
+	f.Int64Var(&o.cfg.MaxInflightBytes, "max-inflight-bytes", scim.DefaultMaxInflightBytes, "most request-body bytes handled at once; past it, 503 with Retry-After")
+	f.Float64Var(&o.cfg.AuthFailLimit, "auth-fail-limit", scim.DefaultAuthFailLimit, "failed authentications per second allowed per client address (negative: no limit); past it, 429")
+	f.IntVar(&o.cfg.AuthFailBurst, "auth-fail-burst", scim.DefaultAuthFailBurst, "burst of failed authentications per client address above --auth-fail-limit")
+	f.StringVar(&o.trustedProxies, "trusted-proxies", envOr("SCIMD_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-Proto/-Host/-For are believed (env SCIMD_TRUSTED_PROXIES; default: none)")
 	return cmd
 }
 

@@ -142,7 +142,13 @@ func (d dialect) translate(err error) error {
 	if f, ok := d.uniqueField(err); ok {
 		return &store.ConflictError{Field: f}
 	}
-	if unavailable(err) {
+	// A connection that fails while serving is the database not serving
+	// now, whatever the cause: even a database dropped or a password
+	// changed under a running server is the operator's to mend, and the
+	// client's answer is 503, not 500. (At start, Open tells permanent
+	// causes apart and ends the server.)
+	var connErr *pgconn.ConnectError
+	if unavailable(err) || errors.As(err, &connErr) {
 		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
 	}
 	return err

@@ -9,14 +9,23 @@ import (
 
 	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/scim"
+	"github.com/scimd/scimd/store"
 	"github.com/scimd/scimd/store/sqlstore"
 	"github.com/scimd/scimd/store/sqlstore/sqltest"
 )
 
 var e2eReg = mapping.NewRegistry()
 
-// sqlLiterals are the only quoted strings the compiler writes itself.
-var sqlLiterals = strings.NewReplacer(`'\'`, "", `'User'`, "", `'Group'`, "")
+// sqlLiterals are the only quoted strings the compiler writes itself: the
+// LIKE escape, member types and the names of the multi-valued attributes
+// (from store.ValueAttrs).
+var sqlLiterals = func() *strings.Replacer {
+	pairs := []string{`'\'`, "", `'User'`, "", `'Group'`, ""}
+	for _, a := range store.ValueAttrs {
+		pairs = append(pairs, "'"+a+"'", "")
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 var placeholder = regexp.MustCompile(`\$(\d+)`)
 

@@ -56,8 +56,11 @@ var usersTable = func() table {
 	}
 	for _, attr := range store.ValueAttrs {
 		t.sets[attr] = childSet{
-			from: func(b *sqlBuilder, set string) string {
-				return "FROM user_values c WHERE c.user_id = u.id AND c.attr = " + b.arg(set)
+			// The attribute name is a literal, not a parameter: it comes
+			// from store.ValueAttrs (never from a client), and the planner
+			// can only use the partial index on user_values when it sees it.
+			from: func(_ *sqlBuilder, set string) string {
+				return "FROM user_values c WHERE c.user_id = u.id AND c.attr = '" + set + "'"
 			},
 			columns: valueColumns,
 			ordered: true,

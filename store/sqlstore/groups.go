@@ -28,7 +28,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *store.Group) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO groups (id, tenant_id, external_id, display_name, display_name_ci, created_at, last_modified, version)
 			VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
 			g.ID, g.TenantID, nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), s.d.timeArg(now)); err != nil {
-			return err
+			return tenantGone(err)
 		}
 		if len(g.Members) == 0 {
 			return nil

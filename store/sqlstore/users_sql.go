@@ -140,40 +140,61 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 	return u, nil
 }
 
-// insertValues writes the rows of the given multi-valued attributes.
-func insertValues(ctx context.Context, q querier, userID string, values map[string][]store.Value, attrs []string) error {
-	var args []any
-	var rows []string
-	for _, attr := range attrs {
-		for i, v := range values[attr] {
-			n := len(args)
-			rows = append(rows, "("+placeholders(n+1, 7)+")")
-			args = append(args, userID, attr, i, nullable(v.Value), nullable(v.Display), nullable(v.Type), v.Primary)
+// maxRowsPerInsert bounds the rows of one multi-row INSERT, keeping its
+// bound parameters far below both drivers' limits (SQLite: 32,766;
+// PostgreSQL: 65,535), whatever a client sends.
+const maxRowsPerInsert = 500
+
+// insertRows writes rows of n columns each into table, maxRowsPerInsert
+// rows per statement; row(i) returns the arguments of row i.
+func insertRows(ctx context.Context, q querier, head string, n, count int, row func(i int) []any) error {
+	for from := 0; from < count; from += maxRowsPerInsert {
+		to := min(count, from+maxRowsPerInsert)
+		args := make([]any, 0, (to-from)*n)
+		var b strings.Builder
+		b.WriteString(head)
+		for i := from; i < to; i++ {
+			if i > from {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(len(args)+1, n) + ")")
+			args = append(args, row(i)...)
+		}
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
 		}
 	}
-	if len(rows) == 0 {
-		return nil
+	return nil
+}
+
+// insertValues writes the rows of the given multi-valued attributes.
+func insertValues(ctx context.Context, q querier, userID string, values map[string][]store.Value, attrs []string) error {
+	type row struct {
+		attr string
+		ord  int
+		v    store.Value
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO user_values (user_id, attr, ord, value, display, type, is_primary) VALUES `+
-		strings.Join(rows, ", "), args...)
-	return err
+	var rows []row
+	for _, attr := range attrs {
+		for i, v := range values[attr] {
+			rows = append(rows, row{attr, i, v})
+		}
+	}
+	return insertRows(ctx, q, `INSERT INTO user_values (user_id, attr, ord, value, display, type, is_primary) VALUES `, 7, len(rows),
+		func(i int) []any {
+			r := rows[i]
+			return []any{userID, r.attr, r.ord, nullable(r.v.Value), nullable(r.v.Display), nullable(r.v.Type), r.v.Primary}
+		})
 }
 
 // insertAddresses writes a user's addresses.
 func insertAddresses(ctx context.Context, q querier, userID string, addrs []store.Address) error {
-	if len(addrs) == 0 {
-		return nil
-	}
-	var args []any
-	var rows []string
-	for i, a := range addrs {
-		rows = append(rows, "("+placeholders(len(args)+1, 10)+")")
-		args = append(args, userID, i, nullable(a.Formatted), nullable(a.StreetAddress), nullable(a.Locality),
-			nullable(a.Region), nullable(a.PostalCode), nullable(a.Country), nullable(a.Type), a.Primary)
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `+
-		strings.Join(rows, ", "), args...)
-	return err
+	return insertRows(ctx, q, `INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `, 10, len(addrs),
+		func(i int) []any {
+			a := addrs[i]
+			return []any{userID, i, nullable(a.Formatted), nullable(a.StreetAddress), nullable(a.Locality),
+				nullable(a.Region), nullable(a.PostalCode), nullable(a.Country), nullable(a.Type), a.Primary}
+		})
 }
 
 // selectUsers runs a query over userSelect.

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tokens", tokenTests},
 		{"Users", userTests},
 		{"UpdateUser", updateUserTests},
+		{"UpdateUserOutsideLock", updateOutsideLockTests},
 		{"DeleteUser", deleteUserTests},
 		{"Groups", groupTests},
 		{"Members", memberTests},

@@ -245,7 +245,7 @@ var userTests = map[string]func(t *testing.T, s store.Store){
 		c := ctx(t)
 		a, b := newTenant(t, s), newTenant(t, s)
 		ua := mkUser(t, s, a, "alice")
-		mkUser(t, s, b, "bob")
+		bob := mkUser(t, s, b, "bob")
 		_, err := s.GetUser(c, b, ua.ID, store.LoadAll)
 		wantErr(t, "GetUser through another tenant", err, store.ErrNotFound)
 		called := false
@@ -270,10 +270,16 @@ var userTests = map[string]func(t *testing.T, s store.Store){
 		if err != nil || p.Total != 1 {
 			t.Fatalf("tenant a total = %+v, %v", p, err)
 		}
-		// Another tenant's user cannot be a manager's display source either.
-		ub := mkUser(t, s, b, "carl", func(u *store.User) { u.Enterprise.ManagerID = ua.ID })
-		if got := getUser(t, s, b, ub.ID, 0).Enterprise.ManagerDisplay; got != "" {
-			t.Fatalf("manager display leaked across tenants: %q", got)
+		// Another tenant's user cannot be a manager, on create or update,
+		// and neither can an id that exists nowhere.
+		for _, mgr := range []string{ua.ID, "00000000-0000-0000-0000-000000000000"} {
+			err := s.CreateUser(c, &store.User{TenantID: b, UserName: "carl", Enterprise: store.Enterprise{ManagerID: mgr}})
+			wantErr(t, "CreateUser with a manager of another tenant", err, store.ErrInvalid)
+			_, err = s.UpdateUser(c, b, bob.ID, func(u *store.User) error { u.Enterprise.ManagerID = mgr; return nil })
+			wantErr(t, "UpdateUser with a manager of another tenant", err, store.ErrInvalid)
+		}
+		if names := userNames(listAllUsers(t, s, b, store.Query{Total: true})); !sameStrings(names, []string{"bob"}) {
+			t.Fatalf("a refused create left a user: tenant b lists %v", names)
 		}
 	},
 	"GetUnknown": func(t *testing.T, s store.Store) {
