@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // User is a SCIM user as scimd stores it: singular attributes are columns,
 // multi-valued ones are child rows.
 type User struct {
@@ -33,6 +35,19 @@ type User struct {
 	// Groups is read-only: the groups the user belongs to, directly or
 	// through nested groups. Filled only with LoadGroups.
 	Groups []GroupRef
+
+	// State is the lifecycle state (StateInvited, StateActive,
+	// StateInactive); "" on a new user means active. Source says where the
+	// user came from (SourceSCIM, ...). LastLoginAt is the last portal
+	// sign-in; OIDCSubject links the user to an OpenID Connect identity.
+	State       string
+	Source      string
+	LastLoginAt *time.Time
+	OIDCSubject string
+
+	// Domain holds grants, agent IDs, teams and voice settings; read with
+	// LoadDomain, written through Tx's own methods.
+	Domain *Domain
 
 	Meta Meta
 }
@@ -108,7 +123,16 @@ type Group struct {
 	ExternalID  string
 	DisplayName string
 	Members     []Member
-	Meta        Meta
+	// Domain holds the group's grants and linked team; read with LoadDomain.
+	Domain *GroupDomain
+	Meta   Meta
+}
+
+// GroupDomain is what the account domain attaches to a group.
+type GroupDomain struct {
+	Grants   []Grant
+	TeamID   string
+	TeamName string
 }
 
 // Member types.

@@ -15,6 +15,16 @@ type Store interface {
 	Tenants
 	Users
 	Groups
+	Outbox
+
+	// InTx runs fn in one transaction: the account layer writes a change,
+	// its audit record and its outbox rows together. fn may run more than
+	// once (a deadlock or serialization failure is retried), so it must
+	// only touch the database through tx. Its error, if any, rolls back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Reader reads outside a transaction with the same methods as Tx's
+	// readers, for lookups that need no lock.
+	Reader() Reader
 
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
@@ -117,8 +127,9 @@ const (
 	LoadAddresses                  // users: addresses
 	LoadGroups                     // users: the read-only groups attribute
 	LoadMembers                    // groups: members
+	LoadDomain                     // users and groups: grants, agent IDs, teams, voice (User.Domain, Group.Domain)
 
-	LoadAll = LoadValues | LoadAddresses | LoadGroups | LoadMembers
+	LoadAll = LoadValues | LoadAddresses | LoadGroups | LoadMembers | LoadDomain
 )
 
 // Tenant is one customer account.
@@ -126,6 +137,7 @@ type Tenant struct {
 	ID        string
 	Name      string
 	CreatedAt time.Time
+	Settings  TenantSettings
 }
 
 // TenantCounts says how much a tenant holds.
@@ -151,12 +163,25 @@ type Token struct {
 	TenantID string
 	Label    string
 	// IdP is the connection's client profile (IdPAuto when unset).
-	IdP       string
-	Hash      []byte
-	CreatedAt time.Time
-	ExpiresAt *time.Time
-	RevokedAt *time.Time
+	IdP string
+	// Authority is who created the token, which bounds what the
+	// connection may do: AuthorityOperator (the CLI), AuthorityOwner or
+	// AuthorityAdmin (in the portal). CreatedBy is the creating user's id.
+	Authority  string
+	CreatedBy  string
+	Hash       []byte
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
 }
+
+// Token authorities.
+const (
+	AuthorityOperator = "operator"
+	AuthorityOwner    = "owner"
+	AuthorityAdmin    = "admin"
+)
 
 // Meta is the bookkeeping every resource carries.
 type Meta struct {

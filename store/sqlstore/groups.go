@@ -19,41 +19,42 @@ func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*store.Group,
 	return g, row.Scan(append(dest, extra...)...)
 }
 
-// CreateGroup inserts a group and its members in one transaction.
-func (s *Store) CreateGroup(ctx context.Context, g *store.Group) error {
-	now := s.now()
+// InsertGroup inserts a group and its members.
+func (t *wtx) InsertGroup(ctx context.Context, g *store.Group) error {
+	now := t.s.now()
 	g.ID = uuid.NewString()
 	g.Meta = store.Meta{Created: now, LastModified: now, Version: 1}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO groups (id, tenant_id, external_id, display_name, display_name_ci, created_at, last_modified, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
-			g.ID, g.TenantID, nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), s.d.timeArg(now)); err != nil {
-			return tenantGone(err)
-		}
-		if len(g.Members) == 0 {
-			return nil
-		}
-		ids := make([]string, len(g.Members))
-		for i, m := range g.Members {
-			ids[i] = m.ID
-		}
-		m := &members{s: s, tx: tx, tenantID: g.TenantID, groupID: g.ID}
-		if err := m.Add(ctx, ids); err != nil {
-			return err
-		}
-		list, err := m.List(ctx)
-		g.Members = list
+	if _, err := t.q.ExecContext(ctx, `INSERT INTO groups (id, tenant_id, external_id, display_name, display_name_ci, created_at, last_modified, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $6, 1)`,
+		g.ID, g.TenantID, nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), t.s.d.timeArg(now)); err != nil {
+		return tenantGone(err)
+	}
+	if len(g.Members) == 0 {
+		return nil
+	}
+	ids := make([]string, len(g.Members))
+	for i, m := range g.Members {
+		ids[i] = m.ID
+	}
+	m := t.members(g.TenantID, g.ID)
+	if err := m.Add(ctx, ids); err != nil {
 		return err
-	})
+	}
+	list, err := m.List(ctx)
+	g.Members = list
+	return err
 }
 
 // GetGroup loads one group.
-func (s *Store) GetGroup(ctx context.Context, tenantID, id string, load store.Load) (*store.Group, error) {
-	g, err := s.getGroup(ctx, s.db.DB, tenantID, id, false)
+func (r rd) GetGroup(ctx context.Context, tenantID, id string, load store.Load) (*store.Group, error) {
+	g, err := r.s.getGroup(ctx, r.q, tenantID, id, false)
 	if err == nil && load&store.LoadMembers != 0 {
-		err = loadMembers(ctx, s.db.DB, []*store.Group{g})
+		err = loadMembers(ctx, r.q, []*store.Group{g})
 	}
-	return g, s.d.translate(err)
+	if err == nil && load&store.LoadDomain != 0 {
+		err = r.loadGroupDomains(ctx, []*store.Group{g})
+	}
+	return g, r.translate(err)
 }
 
 func (s *Store) getGroup(ctx context.Context, q querier, tenantID, id string, lock bool) (*store.Group, error) {
@@ -68,18 +69,91 @@ func (s *Store) getGroup(ctx context.Context, q querier, tenantID, id string, lo
 	return g, err
 }
 
+// LockGroup locks a group's row and returns it.
+func (t *wtx) LockGroup(ctx context.Context, tenantID, id string) (*store.Group, error) {
+	return t.s.getGroup(ctx, t.q, tenantID, id, true)
+}
+
+// WriteGroup writes a group's attributes with a new version.
+func (t *wtx) WriteGroup(ctx context.Context, g *store.Group) error {
+	g.Meta.LastModified = t.s.now()
+	g.Meta.Version++
+	res, err := t.q.ExecContext(ctx, `UPDATE groups SET external_id = $1, display_name = $2, display_name_ci = $3,
+		last_modified = $4, version = $5 WHERE tenant_id = $6 AND id = $7`,
+		nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), t.s.d.timeArg(g.Meta.LastModified), g.Meta.Version,
+		g.TenantID, g.ID)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// Members edits a group's membership in the transaction.
+func (t *wtx) Members(tenantID, groupID string) store.Members { return t.members(tenantID, groupID) }
+
+func (t *wtx) members(tenantID, groupID string) *members {
+	return &members{s: t.s, tx: t.q, tenantID: tenantID, groupID: groupID}
+}
+
+// BumpGroup gives a group a new version and returns it.
+func (t *wtx) BumpGroup(ctx context.Context, tenantID, id string) (*store.Group, error) {
+	g, err := scanGroup(t.q.QueryRowContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+		WHERE tenant_id = $2 AND id = $3 RETURNING `+strings.ReplaceAll(groupSelect, "g.", ""),
+		t.s.d.timeArg(t.s.now()), tenantID, id))
+	if err == sql.ErrNoRows {
+		return nil, store.ErrNotFound // deleted meanwhile
+	}
+	return g, err
+}
+
+// DeleteGroup deletes a group; memberships in and of it cascade. Groups it
+// was a member of get a new version.
+func (t *wtx) DeleteGroup(ctx context.Context, tenantID, id string) error {
+	if _, err := t.q.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+		WHERE id IN (SELECT group_id FROM group_members WHERE member_group_id = $2)`, t.s.d.timeArg(t.s.now()), id); err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateGroup inserts a group and its members in one transaction.
+func (s *Store) CreateGroup(ctx context.Context, g *store.Group) error {
+	return s.InTx(ctx, func(tx store.Tx) error { return tx.InsertGroup(ctx, g) })
+}
+
+// GetGroup loads one group.
+func (s *Store) GetGroup(ctx context.Context, tenantID, id string, load store.Load) (*store.Group, error) {
+	return s.Reader().GetGroup(ctx, tenantID, id, load)
+}
+
 // UpdateGroup locks the group row, lets update change attributes and
 // members, and bumps the version when anything changed. The row lock makes
 // concurrent member changes queue instead of losing each other.
 func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, update func(g *store.Group, m store.Members) error) (*store.Group, error) {
 	var result *store.Group
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		old, err := s.getGroup(ctx, tx, tenantID, id, true)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		old, err := tx.LockGroup(ctx, tenantID, id)
 		if err != nil {
 			return err
 		}
 		g := *old
-		m := &members{s: s, tx: tx, tenantID: tenantID, groupID: id}
+		m := tx.(*wtx).members(tenantID, id)
 		if err := update(&g, m); err != nil {
 			return err
 		}
@@ -88,16 +162,8 @@ func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, update fun
 			result = old
 			return nil
 		}
-		g.Meta.LastModified = s.now()
-		g.Meta.Version = old.Meta.Version + 1
-		if _, err := tx.ExecContext(ctx, `UPDATE groups SET external_id = $1, display_name = $2, display_name_ci = $3,
-			last_modified = $4, version = $5 WHERE tenant_id = $6 AND id = $7`,
-			nullable(g.ExternalID), g.DisplayName, fold(g.DisplayName), s.d.timeArg(g.Meta.LastModified), g.Meta.Version,
-			tenantID, id); err != nil {
-			return err
-		}
 		result = &g
-		return nil
+		return tx.WriteGroup(ctx, &g)
 	})
 	return result, err
 }
@@ -106,12 +172,12 @@ func (s *Store) UpdateGroup(ctx context.Context, tenantID, id string, update fun
 // only for the final version bump (see store.Groups).
 func (s *Store) EditMembers(ctx context.Context, tenantID, id string, edit func(m store.Members) error) (*store.Group, error) {
 	var result *store.Group
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		g, err := s.getGroup(ctx, tx, tenantID, id, false)
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		g, err := tx.GetGroup(ctx, tenantID, id, 0)
 		if err != nil {
 			return err
 		}
-		m := &members{s: s, tx: tx, tenantID: tenantID, groupID: id}
+		m := tx.(*wtx).members(tenantID, id)
 		if err := edit(m); err != nil {
 			return err
 		}
@@ -119,22 +185,16 @@ func (s *Store) EditMembers(ctx context.Context, tenantID, id string, edit func(
 			result = g
 			return nil
 		}
-		result, err = scanGroup(tx.QueryRowContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
-			WHERE tenant_id = $2 AND id = $3 RETURNING `+strings.ReplaceAll(groupSelect, "g.", ""),
-			s.d.timeArg(s.now()), tenantID, id))
-		if err == sql.ErrNoRows {
-			return store.ErrNotFound // deleted meanwhile
-		}
+		result, err = tx.BumpGroup(ctx, tenantID, id)
 		return err
 	})
 	return result, err
 }
 
-// DeleteGroup deletes a group; memberships in and of it cascade. Groups it
-// was a member of get a new version.
+// DeleteGroup deletes a group after check, if not nil, saw it.
 func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string, check func(g *store.Group) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		g, err := s.getGroup(ctx, tx, tenantID, id, true)
+	return s.InTx(ctx, func(tx store.Tx) error {
+		g, err := tx.LockGroup(ctx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -143,12 +203,7 @@ func (s *Store) DeleteGroup(ctx context.Context, tenantID, id string, check func
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
-			WHERE id IN (SELECT group_id FROM group_members WHERE member_group_id = $2)`, s.d.timeArg(s.now()), id); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		return err
+		return tx.DeleteGroup(ctx, tenantID, id)
 	})
 }
 

@@ -23,27 +23,44 @@ type listSpec[T any] struct {
 
 // ListUsers answers a query over a tenant's users.
 func (s *Store) ListUsers(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.User], error) {
-	p, err := list(ctx, s, tenantID, q, listSpec[*store.User]{
+	return s.Reader().ListUsers(ctx, tenantID, q)
+}
+
+// ListUsers answers a query over a tenant's users.
+func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.User], error) {
+	s := r.s
+	p, err := list(ctx, s, r.q, tenantID, q, listSpec[*store.User]{
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
 		scan:       scanUser,
-		load:       func(context.Context, []*store.User) error { return nil },
-		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		load: func(ctx context.Context, users []*store.User) error {
+			if q.Load&store.LoadDomain == 0 {
+				return nil
+			}
+			return r.loadUserDomains(ctx, users)
+		},
+		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 	})
 	return p, s.d.translate(err)
 }
 
 // ListGroups answers a query over a tenant's groups.
 func (s *Store) ListGroups(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.Group], error) {
-	p, err := list(ctx, s, tenantID, q, listSpec[*store.Group]{
+	r := rd{s: s, q: s.db.DB}
+	p, err := list(ctx, s, r.q, tenantID, q, listSpec[*store.Group]{
 		t:          groupsTable,
 		selectList: groupSelect,
 		scan:       scanGroup,
 		load: func(ctx context.Context, groups []*store.Group) error {
-			if q.Load&store.LoadMembers == 0 {
-				return nil
+			if q.Load&store.LoadMembers != 0 {
+				if err := loadMembers(ctx, s.db.DB, groups); err != nil {
+					return err
+				}
 			}
-			return loadMembers(ctx, s.db.DB, groups)
+			if q.Load&store.LoadDomain != 0 {
+				return r.loadGroupDomains(ctx, groups)
+			}
+			return nil
 		},
 		key: func(g *store.Group) (string, time.Time) { return g.ID, g.Meta.Created },
 	})
@@ -53,7 +70,7 @@ func (s *Store) ListGroups(ctx context.Context, tenantID string, q store.Query) 
 // list runs a page query: the inner query picks the page's rows by filter,
 // order and offset or keyset; the outer one reads their child parts, so the
 // JSON aggregates run only for the rows returned.
-func list[T any](ctx context.Context, s *Store, tenantID string, q store.Query, spec listSpec[T]) (*store.Page[T], error) {
+func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q store.Query, spec listSpec[T]) (*store.Page[T], error) {
 	a := spec.t.alias
 	b := &sqlBuilder{d: s.d}
 	where := a + ".tenant_id = " + b.arg(tenantID)
@@ -95,7 +112,7 @@ func list[T any](ctx context.Context, s *Store, tenantID string, q store.Query, 
 		}
 		outer := "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
 			" ORDER BY " + orderBy(a, a+".sort_key", q)
-		rows, err := s.db.DB.QueryContext(ctx, outer, b.args...)
+		rows, err := db.QueryContext(ctx, outer, b.args...)
 		if err != nil {
 			return nil, err
 		}
@@ -133,7 +150,7 @@ func list[T any](ctx context.Context, s *Store, tenantID string, q store.Query, 
 		case !q.Keyset && q.Limit > 0 && n == 0 && q.Offset == 0:
 			page.Total = 0
 		default:
-			if err := s.db.DB.QueryRowContext(ctx, countSQL, countArgs...).Scan(&page.Total); err != nil {
+			if err := db.QueryRowContext(ctx, countSQL, countArgs...).Scan(&page.Total); err != nil {
 				return nil, err
 			}
 		}

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 
@@ -15,7 +14,7 @@ import (
 // Every method is a row operation: the member list is never rewritten.
 type members struct {
 	s        *Store
-	tx       *sql.Tx
+	tx       querier
 	tenantID string
 	groupID  string
 	changed  bool

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,38 +14,94 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// CreateTenant creates a tenant; ErrConflict if the name is taken.
+// CreateTenant creates a tenant with its master account node (whose id is
+// the tenant's); ErrConflict if the name is taken.
 func (s *Store) CreateTenant(ctx context.Context, name string) (store.Tenant, error) {
 	t := store.Tenant{ID: uuid.NewString(), Name: name, CreatedAt: s.now()}
-	_, err := s.db.DB.ExecContext(ctx,
-		`INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`,
-		t.ID, t.Name, s.d.timeArg(t.CreatedAt))
-	return t, s.d.translate(err)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)`,
+			t.ID, t.Name, s.d.timeArg(t.CreatedAt)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO nodes (id, tenant_id, parent_id, name, name_ci, kind, path, created_at)
+			VALUES ($1, $1, NULL, $2, $3, 'master', $4, $5)`, t.ID, t.Name, fold(t.Name), "/"+t.ID+"/", s.d.timeArg(t.CreatedAt))
+		return err
+	})
+	return t, err
+}
+
+const tenantColumns = `id, name, created_at, settings`
+
+func scanTenant(row interface{ Scan(...any) error }) (store.Tenant, error) {
+	var t store.Tenant
+	var settings string
+	if err := row.Scan(&t.ID, &t.Name, timeScan{&t.CreatedAt}, &settings); err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
+		return t, fmt.Errorf("tenant %s settings: %w", t.ID, err)
+	}
+	return t, nil
 }
 
 // TenantByName finds a tenant by name.
 func (s *Store) TenantByName(ctx context.Context, name string) (store.Tenant, error) {
-	var t store.Tenant
-	err := s.db.DB.QueryRowContext(ctx,
-		`SELECT id, name, created_at FROM tenants WHERE name = $1`, name).
-		Scan(&t.ID, &t.Name, timeScan{&t.CreatedAt})
+	t, err := scanTenant(s.db.DB.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, store.ErrNotFound
 	}
 	return t, s.d.translate(err)
 }
 
+// GetTenant finds a tenant by id.
+func (r rd) GetTenant(ctx context.Context, tenantID string) (store.Tenant, error) {
+	t, err := scanTenant(r.q.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, tenantID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, store.ErrNotFound
+	}
+	return t, r.translate(err)
+}
+
+// LockTenant locks the tenant's row for the rest of the transaction.
+func (t *wtx) LockTenant(ctx context.Context, tenantID string) error {
+	var id string
+	err := t.q.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`+t.s.d.forUpdate, tenantID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrTenantGone
+	}
+	return err
+}
+
+// SetTenantSettings replaces a tenant's settings.
+func (t *wtx) SetTenantSettings(ctx context.Context, tenantID string, st store.TenantSettings) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	res, err := t.q.ExecContext(ctx, `UPDATE tenants SET settings = $1 WHERE id = $2`, string(b), tenantID)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
 // ListTenants lists all tenants by name.
 func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
-	rows, err := s.db.DB.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY name`)
+	rows, err := s.db.DB.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY name`)
 	if err != nil {
 		return nil, s.d.translate(err)
 	}
 	defer rows.Close()
 	var out []store.Tenant
 	for rows.Next() {
-		var t store.Tenant
-		if err := rows.Scan(&t.ID, &t.Name, timeScan{&t.CreatedAt}); err != nil {
+		t, err := scanTenant(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, t)
@@ -51,12 +109,12 @@ func (s *Store) ListTenants(ctx context.Context) ([]store.Tenant, error) {
 	return out, s.d.translate(rows.Err())
 }
 
-const tokenColumns = `id, tenant_id, label, idp, hash, created_at, expires_at, revoked_at`
+const tokenColumns = `id, tenant_id, label, idp, authority, created_by, hash, created_at, expires_at, revoked_at, last_used_at`
 
 func scanToken(row interface{ Scan(...any) error }) (store.Token, error) {
 	var t store.Token
-	err := row.Scan(&t.ID, &t.TenantID, &t.Label, &t.IdP, &t.Hash, timeScan{&t.CreatedAt},
-		timePtrScan{&t.ExpiresAt}, timePtrScan{&t.RevokedAt})
+	err := row.Scan(&t.ID, &t.TenantID, &t.Label, &t.IdP, &t.Authority, nullStr{&t.CreatedBy}, &t.Hash, timeScan{&t.CreatedAt},
+		timePtrScan{&t.ExpiresAt}, timePtrScan{&t.RevokedAt}, timePtrScan{&t.LastUsedAt})
 	return t, err
 }
 
@@ -71,12 +129,12 @@ func (s *Store) nullTime(t *time.Time) any {
 func (s *Store) CreateToken(ctx context.Context, tok store.Token) (store.Token, error) {
 	tok.ID = uuid.NewString()
 	tok.CreatedAt = s.now()
-	if tok.IdP == "" {
-		tok.IdP = store.IdPAuto
-	}
+	tok.IdP = orDefault(tok.IdP, store.IdPAuto)
+	tok.Authority = orDefault(tok.Authority, store.AuthorityOperator)
 	_, err := s.db.DB.ExecContext(ctx,
-		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
-		tok.ID, tok.TenantID, tok.Label, tok.IdP, tok.Hash, s.d.timeArg(tok.CreatedAt), s.nullTime(tok.ExpiresAt))
+		`INSERT INTO tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)`,
+		tok.ID, tok.TenantID, tok.Label, tok.IdP, tok.Authority, nullable(tok.CreatedBy), tok.Hash,
+		s.d.timeArg(tok.CreatedAt), s.nullTime(tok.ExpiresAt))
 	return tok, s.d.translate(err)
 }
 

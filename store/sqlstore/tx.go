@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
+
+	"github.com/scimd/scimd/store"
 )
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -43,3 +45,32 @@ func affected(res sql.Result) (bool, error) {
 	n, err := res.RowsAffected()
 	return n > 0, err
 }
+
+// rd reads through q: the database outside a transaction, or one.
+type rd struct {
+	s *Store
+	q querier
+}
+
+// translate turns database errors into the store's kinds.
+func (r rd) translate(err error) error { return r.s.d.translate(err) }
+
+// wtx is one write transaction.
+type wtx struct {
+	rd
+}
+
+var (
+	_ store.Reader = rd{}
+	_ store.Tx     = (*wtx)(nil)
+)
+
+// InTx runs fn in one transaction (see store.Store).
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return fn(&wtx{rd{s: s, q: tx}})
+	})
+}
+
+// Reader reads outside a transaction.
+func (s *Store) Reader() store.Reader { return rd{s: s, q: s.db.DB} }

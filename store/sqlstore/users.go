@@ -4,34 +4,37 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"reflect"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/scimd/scimd/store"
 )
 
-// CreateUser inserts a user with its child rows in one transaction.
-func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+// InsertUser inserts a user with its child rows.
+func (t *wtx) InsertUser(ctx context.Context, u *store.User) error {
+	s := t.s
 	now := s.now()
 	u.ID = uuid.NewString()
 	u.Meta = store.Meta{Created: now, LastModified: now, Version: 1}
+	u.State = orDefault(u.State, store.StateActive)
+	u.Source = orDefault(u.Source, store.SourceSCIM)
 	cols := append([]string{"id", "tenant_id", "created_at"}, userWriteCols...)
 	args := append([]any{u.ID, u.TenantID, s.d.timeArg(now)}, s.userWriteArgs(u)...)
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if u.Enterprise.ManagerID != "" {
-			if _, err := managerDisplay(ctx, tx, u.TenantID, u.Enterprise.ManagerID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO users (`+joinCols(cols)+`) VALUES (`+placeholders(1, len(cols))+`)`, args...); err != nil {
-			return tenantGone(err)
-		}
-		if err := insertValues(ctx, tx, u.ID, u.Values, store.ValueAttrs); err != nil {
+	if u.Enterprise.ManagerID != "" {
+		display, err := managerDisplay(ctx, t.q, u.TenantID, u.Enterprise.ManagerID)
+		if err != nil {
 			return err
 		}
-		return insertAddresses(ctx, tx, u.ID, u.Addresses)
-	})
+		u.Enterprise.ManagerDisplay = display
+	}
+	if _, err := t.q.ExecContext(ctx, `INSERT INTO users (`+joinCols(cols)+`) VALUES (`+placeholders(1, len(cols))+`)`, args...); err != nil {
+		return tenantGone(err)
+	}
+	if err := insertValues(ctx, t.q, u.ID, u.Values, store.ValueAttrs); err != nil {
+		return err
+	}
+	return insertAddresses(ctx, t.q, u.ID, u.Addresses)
 }
 
 // managerDisplay checks that the manager is a user of the tenant and
@@ -47,109 +50,70 @@ func managerDisplay(ctx context.Context, q querier, tenantID, managerID string) 
 	return display.String, err
 }
 
-// GetUser loads one user.
-func (s *Store) GetUser(ctx context.Context, tenantID, id string, load store.Load) (*store.User, error) {
-	u, err := s.getUser(ctx, s.db.DB, tenantID, id, load, false)
-	return u, s.d.translate(err)
+// GetUser loads one user of a tenant.
+func (r rd) GetUser(ctx context.Context, tenantID, id string, load store.Load) (*store.User, error) {
+	u, err := r.s.getUser(ctx, r.q, tenantID, id, load, false)
+	if err == nil && load&store.LoadDomain != 0 {
+		err = r.loadUserDomains(ctx, []*store.User{u})
+	}
+	return u, r.translate(err)
 }
 
-// errStale says a user changed between reading it and writing the update.
-var errStale = errors.New("stale read")
-
-// optimisticTries is how often UpdateUser reads, updates and writes
-// without a lock before it falls back to holding the row lock throughout.
-const optimisticTries = 3
-
-// UpdateUser runs update on the user and stores what changed. A change
-// that leaves the user as it was writes nothing and keeps the version.
-//
-// update runs outside the write transaction: the user is read without a
-// lock, updated, and written only if its version is still the one read
-// (else all of it runs again). So the caller's decoding, checks and
-// hashing never hold the row lock, or SQLite's one write lock, that other
-// writers wait for. After a few lost races it runs update under the lock,
-// so that a hot row still makes progress.
-func (s *Store) UpdateUser(ctx context.Context, tenantID, id string, update func(u *store.User) error) (*store.User, error) {
-	for try := 1; ; try++ {
-		locked := try > optimisticTries
-		var result *store.User
-		var old *store.User
-		if !locked {
-			var err error
-			if old, err = s.getUser(ctx, s.db.DB, tenantID, id, store.LoadValues|store.LoadAddresses, false); err != nil {
-				return nil, s.d.translate(err)
-			}
-			var unchanged bool
-			if result, unchanged, err = applyUpdate(old, update); err != nil || unchanged {
-				return result, err
-			}
-		}
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			cur, err := s.lockUser(ctx, tx, tenantID, id, locked)
-			if err != nil {
-				return err
-			}
-			if locked {
-				old = cur
-				var unchanged bool
-				if result, unchanged, err = applyUpdate(old, update); err != nil || unchanged {
-					return err
-				}
-			} else if cur.Meta.Version != old.Meta.Version {
-				return errStale
-			}
-			return s.writeUser(ctx, tx, old, result)
-		})
-		if errors.Is(err, errStale) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return result, nil
+// FindUser finds the one user whose userName or an email equals login.
+func (r rd) FindUser(ctx context.Context, tenantID, login string) (*store.User, error) {
+	users, err := r.s.selectUsers(ctx, r.q, `SELECT `+r.s.userSelect(store.LoadValues)+` FROM users u
+		WHERE u.tenant_id = $1 AND (u.user_name_ci = $2 OR u.id IN (
+			SELECT v.user_id FROM user_values v WHERE v.attr = 'emails' AND `+r.s.d.lower+`(v.value) = $2))
+		LIMIT 2`, tenantID, fold(login))
+	if err != nil {
+		return nil, r.translate(err)
 	}
-}
-
-// applyUpdate runs update on a copy of old; unchanged reports an update
-// that changed nothing (result is then old).
-func applyUpdate(old *store.User, update func(u *store.User) error) (result *store.User, unchanged bool, err error) {
-	u := cloneUser(old)
-	if err := update(u); err != nil {
-		return nil, false, err
-	}
-	// What the caller may not change.
-	u.ID, u.TenantID, u.Meta, u.Groups = old.ID, old.TenantID, old.Meta, nil
-	u.Enterprise.ManagerDisplay = old.Enterprise.ManagerDisplay
-	if reflect.DeepEqual(normalize(u), normalize(old)) {
-		return old, true, nil
-	}
-	return u, false, nil
-}
-
-// lockUser locks the user's row in the transaction; with full it reads the
-// whole user (for an update run under the lock), else only its version.
-func (s *Store) lockUser(ctx context.Context, tx *sql.Tx, tenantID, id string, full bool) (*store.User, error) {
-	if full {
-		return s.getUser(ctx, tx, tenantID, id, store.LoadValues|store.LoadAddresses, true)
-	}
-	u := &store.User{}
-	err := tx.QueryRowContext(ctx, `SELECT version FROM users WHERE tenant_id = $1 AND id = $2`+s.d.forUpdate,
-		tenantID, id).Scan(&u.Meta.Version)
-	if errors.Is(err, sql.ErrNoRows) {
+	if len(users) != 1 {
 		return nil, store.ErrNotFound
 	}
-	return u, err
+	return users[0], nil
 }
 
-// writeUser writes the difference between old and u, with a new version.
-func (s *Store) writeUser(ctx context.Context, tx *sql.Tx, old, u *store.User) error {
+// FindUserBySubject finds the user linked to an OpenID Connect subject.
+func (r rd) FindUserBySubject(ctx context.Context, tenantID, subject string) (*store.User, error) {
+	users, err := r.s.selectUsers(ctx, r.q, `SELECT `+r.s.userSelect(store.LoadValues)+` FROM users u
+		WHERE u.tenant_id = $1 AND u.oidc_subject = $2`, tenantID, subject)
+	if err != nil {
+		return nil, r.translate(err)
+	}
+	if len(users) != 1 {
+		return nil, store.ErrNotFound
+	}
+	return users[0], nil
+}
+
+// LockUser locks the user's row and returns its version. SQLite needs no
+// row lock: its write transactions start with BEGIN IMMEDIATE.
+func (t *wtx) LockUser(ctx context.Context, tenantID, id string) (int64, error) {
+	var v int64
+	err := t.q.QueryRowContext(ctx, `SELECT version FROM users WHERE tenant_id = $1 AND id = $2`+t.s.d.forUpdate,
+		tenantID, id).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrNotFound
+	}
+	return v, err
+}
+
+// WriteUser writes the difference between old and u, with a new version.
+func (t *wtx) WriteUser(ctx context.Context, old, u *store.User) error {
+	s, q := t.s, t.q
 	tenantID, id := old.TenantID, old.ID
+	u.ID, u.TenantID, u.Groups = id, tenantID, old.Groups
+	u.Meta = old.Meta
 	u.Meta.LastModified = s.now()
 	u.Meta.Version = old.Meta.Version + 1
+	u.State = orDefault(u.State, orDefault(old.State, store.StateActive))
+	u.Source = orDefault(u.Source, orDefault(old.Source, store.SourceSCIM))
+	u.Enterprise.ManagerDisplay = old.Enterprise.ManagerDisplay
 	if u.Enterprise.ManagerID != old.Enterprise.ManagerID {
 		u.Enterprise.ManagerDisplay = ""
 		if u.Enterprise.ManagerID != "" {
-			display, err := managerDisplay(ctx, tx, tenantID, u.Enterprise.ManagerID)
+			display, err := managerDisplay(ctx, q, tenantID, u.Enterprise.ManagerID)
 			if err != nil {
 				return err
 			}
@@ -157,44 +121,147 @@ func (s *Store) writeUser(ctx context.Context, tx *sql.Tx, old, u *store.User) e
 		}
 	}
 	args := append(s.userWriteArgs(u), tenantID, id)
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET `+setList(userWriteCols, 1)+
-		` WHERE tenant_id = $`+itoa(len(userWriteCols)+1)+` AND id = $`+itoa(len(userWriteCols)+2), args...); err != nil {
+	res, err := q.ExecContext(ctx, `UPDATE users SET `+setList(userWriteCols, 1)+
+		` WHERE tenant_id = $`+itoa(len(userWriteCols)+1)+` AND id = $`+itoa(len(userWriteCols)+2), args...)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
 		return err
 	}
 	var changed []string
 	for _, attr := range store.ValueAttrs {
-		if !reflect.DeepEqual(normalizeValues(u.Values[attr]), normalizeValues(old.Values[attr])) {
+		if !store.SameValues(u.Values[attr], old.Values[attr]) {
 			changed = append(changed, attr)
 		}
 	}
 	for _, attr := range changed {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_values WHERE user_id = $1 AND attr = $2`, id, attr); err != nil {
+		if _, err := q.ExecContext(ctx, `DELETE FROM user_values WHERE user_id = $1 AND attr = $2`, id, attr); err != nil {
 			return err
 		}
 	}
-	if err := insertValues(ctx, tx, id, u.Values, changed); err != nil {
+	if err := insertValues(ctx, q, id, u.Values, changed); err != nil {
 		return err
 	}
-	if !reflect.DeepEqual(normalizeAddresses(u.Addresses), normalizeAddresses(old.Addresses)) {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_addresses WHERE user_id = $1`, id); err != nil {
+	if !store.SameAddresses(u.Addresses, old.Addresses) {
+		if _, err := q.ExecContext(ctx, `DELETE FROM user_addresses WHERE user_id = $1`, id); err != nil {
 			return err
 		}
-		if err := insertAddresses(ctx, tx, id, u.Addresses); err != nil {
+		if err := insertAddresses(ctx, q, id, u.Addresses); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// DeleteUser deletes a user; its child rows and memberships go with it
-// (foreign keys cascade). Groups it was a member of get a new version, and
-// users it managed lose their manager.
+// TouchUser gives a user a new version.
+func (t *wtx) TouchUser(ctx context.Context, tenantID, id string) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE users SET version = version + 1, last_modified = $1 WHERE tenant_id = $2 AND id = $3`,
+		t.s.d.timeArg(t.s.now()), tenantID, id)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// SetLastLogin records a sign-in, and links the OpenID subject if given.
+func (t *wtx) SetLastLogin(ctx context.Context, tenantID, id string, at time.Time, subject string) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE users SET last_login_at = $1, oidc_subject = coalesce($2, oidc_subject)
+		WHERE tenant_id = $3 AND id = $4`, t.s.d.timeArg(at), nullable(subject), tenantID, id)
+	return err
+}
+
+// DeleteUser deletes a user; its child rows, memberships and domain rows go
+// with it (foreign keys cascade), its numbers return to the pool, groups
+// it was a member of get a new version, and users it managed lose their
+// manager.
+func (t *wtx) DeleteUser(ctx context.Context, tenantID, id string) error {
+	q := t.q
+	now := t.s.d.timeArg(t.s.now())
+	if _, err := q.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
+		WHERE id IN (SELECT group_id FROM group_members WHERE member_user_id = $2)`, now, id); err != nil {
+		return err
+	}
+	// Not the user itself (a user may be its own manager).
+	if _, err := q.ExecContext(ctx, `UPDATE users SET ent_manager_id = NULL, version = version + 1, last_modified = $1
+		WHERE tenant_id = $2 AND ent_manager_id = $3 AND id <> $3`, now, tenantID, id); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE numbers SET user_id = NULL, is_primary = $1 WHERE tenant_id = $2 AND user_id = $3`,
+		false, tenantID, id); err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if ok, err := affected(res); err != nil || !ok {
+		if err == nil {
+			err = store.ErrNotFound
+		}
+		return err
+	}
+	return nil
+}
+
+// CreateUser inserts a user with its child rows in one transaction.
+func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
+	return s.InTx(ctx, func(tx store.Tx) error { return tx.InsertUser(ctx, u) })
+}
+
+// GetUser loads one user.
+func (s *Store) GetUser(ctx context.Context, tenantID, id string, load store.Load) (*store.User, error) {
+	return s.Reader().GetUser(ctx, tenantID, id, load)
+}
+
+// UpdateUser runs update on the user and stores what changed, with the
+// update outside the write transaction (see store.UpdateUser). A change
+// that leaves the user as it was writes nothing and keeps the version.
+func (s *Store) UpdateUser(ctx context.Context, tenantID, id string, update func(u *store.User) error) (*store.User, error) {
+	var result *store.User
+	err := store.UpdateUser(ctx, s, tenantID, id, store.Update{
+		Load: store.LoadValues | store.LoadAddresses,
+		Compute: func(old *store.User) (bool, error) {
+			u := store.CloneUser(old)
+			if err := update(u); err != nil {
+				return false, err
+			}
+			if store.SameUser(u, old) {
+				result = old
+				return false, nil
+			}
+			result = u
+			return true, nil
+		},
+		Write: func(ctx context.Context, tx store.Tx, old *store.User) error {
+			return tx.WriteUser(ctx, old, result)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return result, nil
+}
+
+// DeleteUser deletes a user after check, if not nil, saw it.
 func (s *Store) DeleteUser(ctx context.Context, tenantID, id string, check func(u *store.User) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.InTx(ctx, func(tx store.Tx) error {
 		// The row lock makes concurrent deletes queue: the first deletes,
 		// the others then find nothing (404). A deadlock with a concurrent
-		// membership change (which locks group then user) is retried by inTx.
-		u, err := s.getUser(ctx, tx, tenantID, id, 0, true)
+		// membership change (which locks group then user) is retried.
+		if _, err := tx.LockUser(ctx, tenantID, id); err != nil {
+			return err
+		}
+		u, err := tx.GetUser(ctx, tenantID, id, 0)
 		if err != nil {
 			return err
 		}
@@ -203,59 +270,6 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id string, check func(
 				return err
 			}
 		}
-		now := s.d.timeArg(s.now())
-		if _, err := tx.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
-			WHERE id IN (SELECT group_id FROM group_members WHERE member_user_id = $2)`, now, id); err != nil {
-			return err
-		}
-		// Not the user itself (a user may be its own manager): its version
-		// must stay what check saw for the delete below to match.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET ent_manager_id = NULL, version = version + 1, last_modified = $1
-			WHERE tenant_id = $2 AND ent_manager_id = $3 AND id <> $3`, now, tenantID, id); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		return err
+		return tx.DeleteUser(ctx, tenantID, id)
 	})
-}
-
-func cloneUser(u *store.User) *store.User {
-	c := *u
-	if u.Active != nil {
-		a := *u.Active
-		c.Active = &a
-	}
-	c.Values = make(map[string][]store.Value, len(u.Values))
-	for k, v := range u.Values {
-		c.Values[k] = append([]store.Value(nil), v...)
-	}
-	c.Addresses = append([]store.Address(nil), u.Addresses...)
-	return &c
-}
-
-// normalize makes empty and nil collections compare equal.
-func normalize(u *store.User) store.User {
-	c := *u
-	c.Values = map[string][]store.Value{}
-	for k, v := range u.Values {
-		if len(v) > 0 {
-			c.Values[k] = v
-		}
-	}
-	c.Addresses = normalizeAddresses(u.Addresses)
-	return c
-}
-
-func normalizeValues(v []store.Value) []store.Value {
-	if len(v) == 0 {
-		return nil
-	}
-	return v
-}
-
-func normalizeAddresses(a []store.Address) []store.Address {
-	if len(a) == 0 {
-		return nil
-	}
-	return a
 }

@@ -39,6 +39,7 @@ var userText = []struct {
 	{"ent_division", func(u *store.User) *string { return &u.Enterprise.Division }},
 	{"ent_department", func(u *store.User) *string { return &u.Enterprise.Department }},
 	{"ent_manager_id", func(u *store.User) *string { return &u.Enterprise.ManagerID }},
+	{"oidc_subject", func(u *store.User) *string { return &u.OIDCSubject }},
 }
 
 // userWriteCols lists the columns written on insert and update, after id
@@ -48,7 +49,7 @@ var userWriteCols = func() []string {
 	for _, c := range userText {
 		cols = append(cols, c.col)
 	}
-	return append(cols, "active", "last_modified", "version")
+	return append(cols, "active", "state", "source", "last_modified", "version")
 }()
 
 func (s *Store) userWriteArgs(u *store.User) []any {
@@ -60,7 +61,15 @@ func (s *Store) userWriteArgs(u *store.User) []any {
 	if u.Active != nil {
 		active = *u.Active
 	}
-	return append(args, active, s.d.timeArg(u.Meta.LastModified), u.Meta.Version)
+	return append(args, active, orDefault(u.State, store.StateActive), orDefault(u.Source, store.SourceSCIM),
+		s.d.timeArg(u.Meta.LastModified), u.Meta.Version)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 // fold is the case folding of caseExact=false columns kept beside the
@@ -76,7 +85,7 @@ func (s *Store) userSelect(load store.Load) string {
 		b.WriteString(", u.")
 		b.WriteString(c.col)
 	}
-	b.WriteString(", u.active, u.created_at, u.last_modified, u.version")
+	b.WriteString(", u.active, u.state, u.source, u.last_login_at, u.created_at, u.last_modified, u.version")
 	b.WriteString(", (SELECT coalesce(m.display_name, m.user_name) FROM users m WHERE m.id = u.ent_manager_id AND m.tenant_id = u.tenant_id)")
 	if load&store.LoadValues != 0 {
 		fmt.Fprintf(&b, ", (SELECT %s(%s(v.attr, v.value, v.display, v.type, v.is_primary) ORDER BY v.attr, v.ord) FROM user_values v WHERE v.user_id = u.id)",
@@ -114,7 +123,8 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
-	dest = append(dest, nullBool{&u.Active}, timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
+	dest = append(dest, nullBool{&u.Active}, &u.State, &u.Source, timePtrScan{&u.LastLoginAt},
+		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
 		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
