@@ -22,9 +22,19 @@ var (
 type ConflictError struct {
 	// Field is the SCIM attribute, e.g. "userName" or "externalId".
 	Field string
+	// Holder, when known, is the id of the record that holds the value
+	// (the user an agent ID or a number belongs to).
+	Holder string
+	// Value is the value in conflict, when it helps to say it.
+	Value string
 }
 
-func (e *ConflictError) Error() string { return fmt.Sprintf("%s is already in use", e.Field) }
+func (e *ConflictError) Error() string {
+	if e.Holder != "" {
+		return fmt.Sprintf("%s %s is already held by %s", e.Field, e.Value, e.Holder)
+	}
+	return fmt.Sprintf("%s is already in use", e.Field)
+}
 
 // Unwrap makes errors.Is(err, ErrConflict) hold.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
