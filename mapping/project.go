@@ -69,9 +69,51 @@ func (p Projection) Wants(rt *ResourceType, name string) bool {
 	return a.Returned != ReturnRequest && a.Returned != ReturnNever
 }
 
+// WantsExtension reports whether any attribute of the extension urn will
+// be returned.
+func (p Projection) WantsExtension(urn string) bool {
+	if len(p.include) > 0 || len(p.includeExt) > 0 {
+		for _, e := range p.includeExt {
+			if e == urn {
+				return true
+			}
+		}
+		for _, a := range p.include {
+			if top(a).Schema == urn {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range p.excludeExt {
+		if e == urn {
+			return false
+		}
+	}
+	return true
+}
+
+// Requests reports whether the client asked for an attribute returned only
+// on request (RFC 7643 §2.2), by its path.
+func (p Projection) Requests(rt *ResourceType, path string) bool {
+	a, err := rt.ResolvePath(path)
+	if err != nil {
+		return false
+	}
+	for _, in := range p.include {
+		if in == a || top(in) == a {
+			return true
+		}
+	}
+	return false
+}
+
 // UserLoad is what the store must read to answer with this projection.
 func (p Projection) UserLoad(rt *ResourceType) store.Load {
 	var l store.Load
+	if p.WantsExtension(AccountUserSchema) {
+		l |= store.LoadDomain
+	}
 	for _, attr := range store.ValueAttrs {
 		if p.Wants(rt, attr) {
 			l |= store.LoadValues
@@ -88,10 +130,14 @@ func (p Projection) UserLoad(rt *ResourceType) store.Load {
 
 // GroupLoad is what the store must read for groups.
 func (p Projection) GroupLoad(rt *ResourceType) store.Load {
+	var l store.Load
 	if p.Wants(rt, "members") {
-		return store.LoadMembers
+		l |= store.LoadMembers
 	}
-	return 0
+	if p.WantsExtension(AccountGroupSchema) {
+		l |= store.LoadDomain
+	}
+	return l
 }
 
 func top(a *Attr) *Attr {

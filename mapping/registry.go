@@ -23,12 +23,14 @@ func NewRegistry() *Registry {
 	user := newSchema(schema.CoreUserSchema())
 	group := newSchema(schema.CoreGroupSchema())
 	enterprise := newSchema(schema.ExtensionEnterpriseUser())
+	accountUser := newSchema(accountUserSchema())
+	accountGroup := newSchema(accountGroupSchema())
 	r := &Registry{
 		User: &ResourceType{Name: "User", Endpoint: "/Users", Description: "User Account",
-			Schema: user, Extensions: []*Schema{enterprise}, Common: commonSchema()},
+			Schema: user, Extensions: []*Schema{enterprise, accountUser}, Common: commonSchema()},
 		Group: &ResourceType{Name: "Group", Endpoint: "/Groups", Description: "Group",
-			Schema: group, Common: commonSchema()},
-		Schemas: []*Schema{user, group, enterprise},
+			Schema: group, Extensions: []*Schema{accountGroup}, Common: commonSchema()},
+		Schemas: []*Schema{user, group, enterprise, accountUser, accountGroup},
 	}
 	r.User.bind(userColumns)
 	r.Group.bind(groupColumns)
@@ -69,12 +71,19 @@ var userColumns = func() map[string]string {
 		"addresses.postalCode": "addresses.postal_code", "addresses.country": "addresses.country",
 		"addresses.type": "addresses.type", "addresses.primary": "addresses.is_primary",
 		"groups.value": "groups.value", "groups.display": "groups.display",
-		EnterpriseSchema + ":employeeNumber": "ent_employee_number",
-		EnterpriseSchema + ":costCenter":     "ent_cost_center",
-		EnterpriseSchema + ":organization":   "ent_organization",
-		EnterpriseSchema + ":division":       "ent_division",
-		EnterpriseSchema + ":department":     "ent_department",
-		EnterpriseSchema + ":manager.value":  "ent_manager_id",
+		EnterpriseSchema + ":employeeNumber":   "ent_employee_number",
+		EnterpriseSchema + ":costCenter":       "ent_cost_center",
+		EnterpriseSchema + ":organization":     "ent_organization",
+		EnterpriseSchema + ":division":         "ent_division",
+		EnterpriseSchema + ":department":       "ent_department",
+		EnterpriseSchema + ":manager.value":    "ent_manager_id",
+		AccountUserSchema + ":state":           "state",
+		AccountUserSchema + ":agentIds.value":  "agentIds.value",
+		AccountUserSchema + ":agentIds.system": "agentIds.system",
+		AccountUserSchema + ":teams.value":     "teams.value",
+		AccountUserSchema + ":teams.leader":    "teams.leader",
+		AccountUserSchema + ":grants.node":     "grants.node",
+		AccountUserSchema + ":voice.extension": "voice.extension",
 	}
 	for _, set := range store.ValueAttrs {
 		m[set+".value"] = set + ".value"

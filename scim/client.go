@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/store"
 )
 
@@ -23,6 +24,11 @@ func tenantID(ctx context.Context) string {
 		return p.token.TenantID
 	}
 	return ""
+}
+
+// actor is who the request acts for, for the account layer.
+func actor(ctx context.Context) account.Actor {
+	return account.IdP(connection(ctx), requestID(ctx))
 }
 
 // connection is the IdP connection (token) the request authenticated with.

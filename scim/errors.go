@@ -10,6 +10,7 @@ import (
 
 	scimerrors "github.com/elimity-com/scim/errors"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/store"
 )
@@ -55,8 +56,6 @@ func notFound(format string, args ...any) *Error {
 func toError(err error) *Error {
 	var se *Error
 	var me *mapping.Error
-	var ce *store.ConflictError
-	var ie *store.InvalidError
 	var fe *filterError
 	switch {
 	case errors.As(err, &se):
@@ -65,28 +64,33 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusBadRequest, ScimType: typeInvalidFilter, Detail: fe.detail}
 	case errors.As(err, &me):
 		return &Error{Status: http.StatusBadRequest, ScimType: me.ScimType, Detail: me.Detail}
-	case errors.As(err, &ce):
-		return &Error{Status: http.StatusConflict, ScimType: typeUniqueness,
-			Detail: fmt.Sprintf("%s is already in use by another resource of this tenant", ce.Field)}
-	case errors.Is(err, store.ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: typeUniqueness, Detail: "a unique attribute is already in use"}
-	case errors.As(err, &ie):
-		return &Error{Status: http.StatusBadRequest, ScimType: typeInvalidValue, Detail: ie.Detail}
-	case errors.Is(err, store.ErrNotFound):
-		return notFound("the resource does not exist")
-	case errors.Is(err, store.ErrPrecondition):
-		return &Error{Status: http.StatusPreconditionFailed,
-			Detail: "the resource has changed since the version named in If-Match: fetch it again and retry"}
-	case errors.Is(err, store.ErrTenantGone):
-		return &Error{Status: http.StatusUnauthorized, Detail: "the bearer token's tenant no longer exists"}
-	case errors.Is(err, store.ErrUnavailable):
-		return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
-			Detail: "the database is not answering; retry shortly"}
-	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
-			Detail: "the request took too long; retry shortly"}
 	}
-	return nil
+	k := account.KindOf(err)
+	st, ok := accountStatus[k]
+	if !ok {
+		return nil
+	}
+	msg, _, _ := account.Describe(err)
+	e := &Error{Status: st.status, ScimType: st.scimType, Detail: msg}
+	if k == account.Unavailable {
+		e.RetryAfter = 5
+	}
+	return e
+}
+
+// accountStatus is the one table from the account layer's error kinds
+// (which cover the store's) to SCIM status and scimType.
+var accountStatus = map[account.Kind]struct {
+	status   int
+	scimType string
+}{
+	account.Invalid:         {http.StatusBadRequest, typeInvalidValue},
+	account.Conflict:        {http.StatusConflict, typeUniqueness},
+	account.NotFound:        {http.StatusNotFound, ""},
+	account.Forbidden:       {http.StatusForbidden, ""},
+	account.Precondition:    {http.StatusPreconditionFailed, ""},
+	account.Unavailable:     {http.StatusServiceUnavailable, ""},
+	account.Unauthenticated: {http.StatusUnauthorized, ""},
 }
 
 // writeError answers with a SCIM error. An error that is not one of the

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/scimd/scimd/mapping"
-	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/account"
 )
 
 // splitTags splits an If-Match / If-None-Match header into its tags.
@@ -19,23 +19,25 @@ func splitTags(header string) []string {
 	return tags
 }
 
-// checkIfMatch enforces If-Match on a write (RFC 7644 §3.14): a tag of a
-// stale version is a 412 and nothing is written. Only the version part of
-// a tag counts here (see mapping.UserETag).
-func checkIfMatch(r *http.Request, version int64) error {
+// expect reads If-Match (RFC 7644 §3.14) as the versions a write may apply
+// to: a tag of a stale version makes the account layer answer 412 and
+// write nothing. Only the version part of a tag counts (see
+// mapping.UserETag); "*" or no header matches any version.
+func expect(r *http.Request) account.Expect {
 	h := r.Header.Get("If-Match")
 	if h == "" {
-		return nil
+		return account.AnyVersion
 	}
+	e := account.Expect{}
 	for _, tag := range splitTags(h) {
 		if tag == "*" {
-			return nil
+			return account.AnyVersion
 		}
-		if v, ok := mapping.TagVersion(tag); ok && v == version {
-			return nil
+		if v, ok := mapping.TagVersion(tag); ok {
+			e = append(e, v)
 		}
 	}
-	return store.ErrPrecondition
+	return e
 }
 
 // notModified answers 304 when If-None-Match names the current tag

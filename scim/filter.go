@@ -243,7 +243,7 @@ func compileFilter(rt *mapping.ResourceType, ctx *mapping.Attr, e filter.Express
 		if err != nil {
 			return nil, err
 		}
-		if !a.MultiValued {
+		if !a.MultiValued && !inTable(a) {
 			return inner, nil
 		}
 		return store.Has{Set: setOf(a), Where: inner}, nil
@@ -275,6 +275,17 @@ func resolveFilterAttr(rt *mapping.ResourceType, ctx *mapping.Attr, uri, name, s
 		return s, nil
 	}
 	return a, nil
+}
+
+// inTable reports whether a complex attribute's sub-attributes are kept in
+// a child table (not as columns of the resource's row).
+func inTable(a *mapping.Attr) bool {
+	for _, s := range a.Sub {
+		if s.Field != nil && s.Field.Set != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // setOf names the child set a multi-valued attribute is stored in.
@@ -322,8 +333,9 @@ func compileCompare(rt *mapping.ResourceType, ctx *mapping.Attr, e *filter.Attri
 		return nil, invalidFilter("%s cannot be used in a filter", a.Path())
 	}
 	// Outside brackets, a sub-attribute of a multi-valued attribute matches
-	// when any element matches.
-	multi := ctx == nil && a.Parent != nil && a.Parent.MultiValued
+	// when any element matches; so does one of a singular complex attribute
+	// kept in a table of its own (the account extension's voice).
+	multi := ctx == nil && a.Parent != nil && (a.Parent.MultiValued || a.Field.Set != "")
 	op := store.Op(strings.ToLower(string(e.Operator)))
 	cmp := store.Compare{Field: *a.Field, Op: op}
 	if op != store.OpPr {

@@ -8,28 +8,53 @@ import (
 
 	filter "github.com/scim2/filter-parser/v2"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/store"
 )
 
-func (s *Server) readGroup(r *http.Request) (*store.Group, mapping.Doc, error) {
+func (s *Server) readGroup(r *http.Request) (account.GroupInput, mapping.Doc, error) {
 	rt := s.reg.Group
 	body, err := s.readJSON(r)
 	if err != nil {
-		return nil, nil, err
+		return account.GroupInput{}, nil, err
 	}
 	if err := rt.CheckSchemas(body); err != nil {
-		return nil, nil, err
+		return account.GroupInput{}, nil, err
 	}
 	doc, err := rt.Normalize(body)
 	if err != nil {
-		return nil, nil, err
+		return account.GroupInput{}, nil, err
 	}
+	in, err := decodeGroup(doc)
+	return in, doc, err
+}
+
+// decodeGroup turns a normalized Group document into the account layer's
+// input.
+func decodeGroup(doc mapping.Doc) (account.GroupInput, error) {
 	g, err := mapping.DecodeGroup(doc)
-	if err == nil {
-		err = s.limits.CheckGroup(g)
+	if err != nil {
+		return account.GroupInput{}, err
 	}
-	return g, doc, err
+	d, err := mapping.DecodeAccountGroup(doc)
+	if err != nil {
+		return account.GroupInput{}, err
+	}
+	return account.GroupInput{Group: g, Domain: d}, nil
+}
+
+// encodeGroup renders a group with its account extension when loaded.
+func (s *Server) encodeGroup(ctx context.Context, g *store.Group, base string) (mapping.Doc, error) {
+	doc := mapping.EncodeGroup(g, base)
+	if g.Domain != nil {
+		v, err := s.acct.GroupView(ctx, g.TenantID, g)
+		if err != nil {
+			return nil, err
+		}
+		mapping.EncodeAccountGroup(doc, v)
+	}
+	return doc, nil
 }
 
 func (s *Server) groupProjection(r *http.Request) mapping.Projection {
@@ -39,16 +64,20 @@ func (s *Server) groupProjection(r *http.Request) mapping.Projection {
 
 func (s *Server) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *store.Group) {
 	base := baseURL(r)
-	doc := mapping.EncodeGroup(g, base)
+	doc, err := s.encodeGroup(r.Context(), g, base)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	writeResource(w, status, s.groupProjection(r).Apply(s.reg.Group, doc), base+"/Groups/"+g.ID, mapping.GroupETag(g))
 }
 
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	g, _, err := s.readGroup(r)
+	in, _, err := s.readGroup(r)
+	var g *store.Group
 	if err == nil {
-		g.TenantID = tenantID(ctx)
-		err = s.store.CreateGroup(ctx, g)
+		g, err = s.acct.CreateGroup(ctx, actor(ctx), tenantID(ctx), in)
 	}
 	if err != nil {
 		writeError(w, r, err)
@@ -56,6 +85,11 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.Members == nil {
 		g.Members = []store.Member{}
+	}
+	if in.Domain != nil {
+		if full, err := s.store.GetGroup(ctx, g.TenantID, g.ID, store.LoadMembers|store.LoadDomain); err == nil {
+			g = full
+		}
 	}
 	s.respondGroup(w, r, http.StatusCreated, g)
 }
@@ -82,41 +116,17 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	ids := make([]string, len(in.Group.Members))
+	for i, m := range in.Group.Members {
+		ids[i] = m.ID
+	}
 	id := r.PathValue("id")
-	g, err := s.store.UpdateGroup(ctx, tenantID(ctx), id, func(g *store.Group, m store.Members) error {
-		if err := checkIfMatch(r, g.Meta.Version); err != nil {
-			return err
+	g, err := s.acct.UpdateGroup(ctx, actor(ctx), tenantID(ctx), id, expect(r), func(old *store.Group) (account.GroupInput, error) {
+		if err := s.reg.Group.CheckImmutable(mapping.EncodeGroup(old, ""), doc); err != nil {
+			return account.GroupInput{}, err
 		}
-		if err := s.reg.Group.CheckImmutable(mapping.EncodeGroup(g, ""), doc); err != nil {
-			return err
-		}
-		g.DisplayName, g.ExternalID = in.DisplayName, in.ExternalID
-		current, err := m.List(ctx)
-		if err != nil {
-			return err
-		}
-		want := map[string]bool{}
-		for _, mem := range in.Members {
-			want[mem.ID] = true
-		}
-		var drop []string
-		for _, mem := range current {
-			if !want[mem.ID] {
-				drop = append(drop, mem.ID)
-			}
-			delete(want, mem.ID)
-		}
-		var add []string
-		for _, mem := range in.Members {
-			if want[mem.ID] {
-				add = append(add, mem.ID)
-			}
-		}
-		if err := m.Remove(ctx, drop); err != nil {
-			return err
-		}
-		return m.Add(ctx, add)
-	})
+		return in, nil
+	}, []account.MemberOp{{Replace: &ids}})
 	if err != nil {
 		writeError(w, r, notFoundAs(err, "Group", id))
 		return
@@ -134,8 +144,8 @@ func (s *Server) respondGroupAfterWrite(w http.ResponseWriter, r *http.Request, 
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if p.GroupLoad(s.reg.Group) != 0 {
-		full, err := s.store.GetGroup(r.Context(), g.TenantID, g.ID, store.LoadMembers)
+	if load := p.GroupLoad(s.reg.Group); load != 0 {
+		full, err := s.store.GetGroup(r.Context(), g.TenantID, g.ID, load)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -236,53 +246,39 @@ func coalesce(ops []memberOp) []memberOp {
 	return out
 }
 
-// applyMemberOp carries out one members operation with row changes.
-func (s *Server) applyMemberOp(ctx context.Context, m store.Members, mo memberOp) error {
-	ids := mo.ids
-	switch {
-	case mo.filter != nil:
-		return s.removeMatching(ctx, m, mo)
-	case mo.op.op == "add":
-		return m.Add(ctx, ids)
-	case mo.op.op == "replace":
-		if err := m.RemoveAll(ctx); err != nil {
-			return err
-		}
-		return m.Add(ctx, ids)
-	case mo.value != nil:
-		// Entra ID: {"op":"Remove","path":"members","value":[{"value":id}]}
-		// removes only the listed members.
-		return m.Remove(ctx, ids)
-	default:
-		return m.RemoveAll(ctx)
-	}
-}
-
-// removeMatching removes the members a filter selects. The filter IdPs
-// send, value eq "id" (possibly or-ed), is a row delete; anything else is
-// evaluated over the member list. Removing a member that is already gone
-// succeeds, so that an IdP's retry does not fail.
-func (s *Server) removeMatching(ctx context.Context, m store.Members, mo memberOp) error {
-	if ids, ok := valueEqualities(mo.filter); ok {
-		return m.Remove(ctx, ids)
-	}
-	current, err := m.List(ctx)
-	if err != nil {
-		return err
-	}
+// accountOps turns PATCH member operations into the account layer's. The
+// filter IdPs send to remove members, value eq "id" (possibly or-ed), is a
+// row delete; any other filter is evaluated over the member list. Removing
+// a member that is already gone succeeds, so that an IdP's retry does not
+// fail.
+func (s *Server) accountOps(mos []memberOp) []account.MemberOp {
 	members := s.reg.Group.Schema.Attr("members")
-	var drop []string
-	for _, mem := range current {
-		el := map[string]any{"value": mem.ID, "type": mem.Type, "display": mem.Display}
-		ok, err := matchElement(members, el, mo.filter)
-		if err != nil {
-			return err
-		}
-		if ok {
-			drop = append(drop, mem.ID)
+	ops := make([]account.MemberOp, 0, len(mos))
+	for _, mo := range mos {
+		switch {
+		case mo.filter != nil:
+			if ids, ok := valueEqualities(mo.filter); ok {
+				ops = append(ops, account.MemberOp{Remove: ids})
+				continue
+			}
+			f := mo.filter
+			ops = append(ops, account.MemberOp{RemoveWhere: func(m store.Member) (bool, error) {
+				return matchElement(members, map[string]any{"value": m.ID, "type": m.Type, "display": m.Display}, f)
+			}})
+		case mo.op.op == "add":
+			ops = append(ops, account.MemberOp{Add: mo.ids})
+		case mo.op.op == "replace":
+			ids := mo.ids
+			ops = append(ops, account.MemberOp{Replace: &ids})
+		case mo.value != nil:
+			// Entra ID: {"op":"Remove","path":"members","value":[{"value":id}]}
+			// removes only the listed members.
+			ops = append(ops, account.MemberOp{Remove: mo.ids})
+		default:
+			ops = append(ops, account.MemberOp{RemoveAll: true})
 		}
 	}
-	return m.Remove(ctx, drop)
+	return ops
 }
 
 // valueEqualities recognises value eq "a" [or value eq "b" ...].
@@ -331,20 +327,14 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	rules := s.patchRules(ctx, req)
 	id := r.PathValue("id")
+	ops := s.accountOps(memberOps)
 	var g *store.Group
 	if len(rest) == 0 && r.Header.Get("If-Match") == "" {
 		// Only members change: row inserts and deletes that need not hold
 		// the group's lock (Okta and Entra send these most of all).
-		g, err = s.store.EditMembers(ctx, tenantID(ctx), id, func(m store.Members) error {
-			for _, mo := range memberOps {
-				if err := s.applyMemberOp(ctx, m, mo); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		g, err = s.acct.EditMembers(ctx, actor(ctx), tenantID(ctx), id, ops)
 	} else {
-		g, err = s.updateGroupPatch(ctx, r, id, rest, rules, memberOps)
+		g, err = s.acct.UpdateGroup(ctx, actor(ctx), tenantID(ctx), id, expect(r), s.groupCompute(ctx, rest, rules), ops)
 	}
 	if err != nil {
 		writeError(w, r, notFoundAs(err, "Group", id))
@@ -353,47 +343,33 @@ func (s *Server) patchGroup(w http.ResponseWriter, r *http.Request) {
 	s.respondGroupAfterWrite(w, r, g)
 }
 
-// updateGroupPatch applies a PATCH that changes attributes or carries
-// If-Match, holding the group's row lock throughout.
-func (s *Server) updateGroupPatch(ctx context.Context, r *http.Request, id string, rest []step, rules patchRules, memberOps []memberOp) (*store.Group, error) {
-	rt := s.reg.Group
-	return s.store.UpdateGroup(ctx, tenantID(ctx), id, func(g *store.Group, m store.Members) error {
-		if err := checkIfMatch(r, g.Meta.Version); err != nil {
-			return err
-		}
-		if len(rest) > 0 {
-			before := mapping.EncodeGroup(g, "")
-			doc := mapping.EncodeGroup(g, "")
-			if err := applySteps(doc, rest, rules); err != nil {
-				return err
-			}
-			if err := rt.CheckImmutable(before, doc); err != nil {
-				return err
-			}
-			in, err := mapping.DecodeGroup(doc)
-			if err == nil {
-				err = s.limits.CheckGroup(in)
-			}
-			if err != nil {
-				return err
-			}
-			g.DisplayName, g.ExternalID = in.DisplayName, in.ExternalID
-		}
-		for _, mo := range memberOps {
-			if err := s.applyMemberOp(ctx, m, mo); err != nil {
-				return err
-			}
-		}
+// groupCompute applies a PATCH's attribute steps to a group (nil when there
+// are none): the account layer runs it under the group's lock.
+func (s *Server) groupCompute(ctx context.Context, rest []step, rules patchRules) func(*store.Group) (account.GroupInput, error) {
+	if len(rest) == 0 {
 		return nil
-	})
+	}
+	rt := s.reg.Group
+	return func(g *store.Group) (account.GroupInput, error) {
+		before := mapping.EncodeGroup(g, "")
+		doc, err := s.encodeGroup(ctx, g, "")
+		if err != nil {
+			return account.GroupInput{}, err
+		}
+		if err := applySteps(doc, rest, rules); err != nil {
+			return account.GroupInput{}, err
+		}
+		if err := rt.CheckImmutable(before, doc); err != nil {
+			return account.GroupInput{}, err
+		}
+		return decodeGroup(doc)
+	}
 }
 
 func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	id := r.PathValue("id")
-	err := s.store.DeleteGroup(r.Context(), tenantID(r.Context()), id, func(g *store.Group) error {
-		return checkIfMatch(r, g.Meta.Version)
-	})
-	if err != nil {
+	if err := s.acct.DeleteGroup(ctx, actor(ctx), tenantID(ctx), id, expect(r)); err != nil {
 		writeError(w, r, notFoundAs(err, "Group", id))
 		return
 	}

@@ -224,11 +224,19 @@ func (s *Server) listResponse(ctx context.Context, p plan, resources []any, tota
 }
 
 func (s *Server) queryUsers(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
-	return query(ctx, s, r, sr, s.reg.User, mapping.Projection.UserLoad, s.store.ListUsers, mapping.EncodeUser)
+	return query(ctx, s, r, sr, s.reg.User, mapping.Projection.UserLoad, s.store.ListUsers,
+		func(u *store.User, base string, p mapping.Projection) (mapping.Doc, error) { return s.encodeUser(ctx, u, base, p) })
 }
 
 func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
-	return query(ctx, s, r, sr, s.reg.Group, mapping.Projection.GroupLoad, s.store.ListGroups, mapping.EncodeGroup)
+	return query(ctx, s, r, sr, s.reg.Group, mapping.Projection.GroupLoad, s.store.ListGroups,
+		func(g *store.Group, base string, p mapping.Projection) (mapping.Doc, error) {
+			doc, err := s.encodeGroup(ctx, g, base)
+			if err != nil {
+				return nil, err
+			}
+			return p.Apply(s.reg.Group, doc), nil
+		})
 }
 
 // query answers a search over one resource type: plan, list, encode and
@@ -236,7 +244,7 @@ func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (m
 func query[T any](ctx context.Context, s *Server, r *http.Request, sr search, rt *mapping.ResourceType,
 	load func(mapping.Projection, *mapping.ResourceType) store.Load,
 	list func(context.Context, string, store.Query) (*store.Page[T], error),
-	encode func(T, string) mapping.Doc,
+	encode func(T, string, mapping.Projection) (mapping.Doc, error),
 ) (map[string]any, error) {
 	p, err := s.plan(ctx, rt, sr)
 	if err != nil {
@@ -250,7 +258,11 @@ func query[T any](ctx context.Context, s *Server, r *http.Request, sr search, rt
 	base := baseURL(r)
 	res := make([]any, len(page.Items))
 	for i, item := range page.Items {
-		res[i] = p.proj.Apply(rt, encode(item, base))
+		doc, err := encode(item, base, p.proj)
+		if err != nil {
+			return nil, err
+		}
+		res[i] = doc
 	}
 	return s.listResponse(ctx, p, res, page.Total, page.Next)
 }

@@ -26,6 +26,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/store"
 )
@@ -41,6 +42,9 @@ const contentType = "application/scim+json"
 // Config configures a Server. Zero values take the defaults noted.
 type Config struct {
 	Store store.Store
+	// Accounts is the account layer every write goes through (default: one
+	// over Store with PasswordCost and the limits here).
+	Accounts *account.Service
 	// MaxBodyBytes limits request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
 	// MaxResults is the most resources one page returns (default 1000);
@@ -131,6 +135,7 @@ func (c Config) Validate() error {
 type Server struct {
 	cfg      Config
 	store    store.Store
+	acct     *account.Service
 	reg      *mapping.Registry
 	log      *slog.Logger
 	tokens   *tokenCache
@@ -204,6 +209,10 @@ func NewServer(cfg Config) *Server {
 		s.authFailures = failureLimiter{newLimiters(rate.Limit(cfg.AuthFailLimit), cfg.AuthFailBurst)}
 	}
 	s.limits = store.Limits{MaxValues: cfg.MaxValues}
+	s.acct = cfg.Accounts
+	if s.acct == nil {
+		s.acct = account.New(account.Config{Store: cfg.Store, PasswordCost: cfg.PasswordCost, Limits: s.limits, Logger: cfg.Logger})
+	}
 	s.inflight = semaphore.NewWeighted(cfg.MaxInflightBytes)
 	s.cursors = &cursorCodec{store: cfg.Store, timeout: cfg.CursorTimeout, now: func() time.Time { return s.now() }}
 	return s

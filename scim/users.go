@@ -3,38 +3,47 @@ package scim
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
-
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/store"
 )
 
 // readUser reads and decodes a User document from a POST or PUT body.
-func (s *Server) readUser(r *http.Request) (mapping.UserInput, mapping.Doc, error) {
+func (s *Server) readUser(r *http.Request) (account.UserInput, mapping.Doc, error) {
 	rt := s.reg.User
 	body, err := s.readJSON(r)
 	if err != nil {
-		return mapping.UserInput{}, nil, err
+		return account.UserInput{}, nil, err
 	}
 	if err := rt.CheckSchemas(body); err != nil {
-		return mapping.UserInput{}, nil, err
+		return account.UserInput{}, nil, err
 	}
 	if err := s.checkValueCounts(body); err != nil {
-		return mapping.UserInput{}, nil, err
+		return account.UserInput{}, nil, err
 	}
 	doc, err := rt.Normalize(body)
 	if err != nil {
-		return mapping.UserInput{}, nil, err
+		return account.UserInput{}, nil, err
 	}
-	in, err := mapping.DecodeUser(doc)
-	if err == nil {
-		err = s.limits.CheckUser(in.User)
-	}
+	in, err := decodeUser(doc)
 	return in, doc, err
+}
+
+// decodeUser turns a normalized User document into the account layer's
+// input: the record, the password and the account extension.
+func decodeUser(doc mapping.Doc) (account.UserInput, error) {
+	mu, err := mapping.DecodeUser(doc)
+	if err != nil {
+		return account.UserInput{}, err
+	}
+	d, err := mapping.DecodeAccountUser(doc)
+	if err != nil {
+		return account.UserInput{}, err
+	}
+	return account.UserInput{User: mu.User, Password: mu.Password, Domain: d}, nil
 }
 
 // checkValueCounts refuses a user body with more values in one array than
@@ -58,53 +67,68 @@ func (s *Server) checkValueCounts(body mapping.Doc) error {
 	return nil
 }
 
-func (s *Server) hashPassword(pw string) (string, error) {
-	if len(pw) > 72 {
-		// bcrypt reads 72 bytes at most; refusing is better than ignoring the rest.
-		return "", badRequest(typeInvalidValue, "password is longer than 72 bytes")
-	}
-	if pw == "" {
-		return "", nil
-	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.cfg.PasswordCost)
-	return string(h), err
-}
-
 // userProjection reads attributes/excludedAttributes from the URL.
 func (s *Server) userProjection(r *http.Request) mapping.Projection {
 	q := r.URL.Query()
 	return s.reg.User.ParseProjection(q.Get("attributes"), q.Get("excludedAttributes"))
 }
 
+// encodeUser renders a user as the projection asks, with the account
+// extension when it was loaded (and the effective access when asked).
+func (s *Server) encodeUser(ctx context.Context, u *store.User, base string, p mapping.Projection) (mapping.Doc, error) {
+	doc := mapping.EncodeUser(u, base)
+	if u.Domain != nil {
+		v, err := s.acct.View(ctx, u.TenantID, u)
+		if err != nil {
+			return nil, err
+		}
+		var acc *account.Access
+		if s.wantsAccess(p) {
+			a, err := s.acct.Access(ctx, account.Operator(), u.TenantID, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			acc = &a
+		}
+		mapping.EncodeAccountUser(doc, v, acc)
+	}
+	return p.Apply(s.reg.User, doc), nil
+}
+
+// wantsAccess reports whether the client asked for the computed access
+// attributes of the account extension (returned only on request).
+func (s *Server) wantsAccess(p mapping.Projection) bool {
+	for _, a := range []string{"effectiveRoles", "permissions", "accessNodes"} {
+		if p.Requests(s.reg.User, mapping.AccountUserSchema+":"+a) {
+			return true
+		}
+	}
+	return false
+}
+
 // respondUser answers with a user as the request's projection asks.
 func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *store.User) {
 	base := baseURL(r)
-	doc := mapping.EncodeUser(u, base)
-	writeResource(w, status, s.userProjection(r).Apply(s.reg.User, doc), base+"/Users/"+u.ID, mapping.UserETag(u))
+	doc, err := s.encodeUser(r.Context(), u, base, s.userProjection(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeResource(w, status, doc, base+"/Users/"+u.ID, mapping.UserETag(u))
 }
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	in, _, err := s.readUser(r)
-	if err == nil && in.Password != nil {
-		in.User.PasswordHash, err = s.hashPassword(*in.Password)
-	}
+	var u *store.User
 	if err == nil {
-		in.User.TenantID = tenantID(ctx)
-		err = s.store.CreateUser(ctx, in.User)
+		u, err = s.acct.CreateUser(ctx, actor(ctx), tenantID(ctx), in)
 	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	u := in.User
-	if u.Enterprise.ManagerID != "" {
-		// The manager's displayName is read from the manager.
-		if full, err := s.store.GetUser(ctx, u.TenantID, u.ID, store.LoadAll); err == nil {
-			u = full
-		}
-	}
-	s.respondUser(w, r, http.StatusCreated, u)
+	s.respondAfterWrite(w, r, http.StatusCreated, u)
 }
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
@@ -122,65 +146,59 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) {
 
 // notFoundAs names the missing resource in a 404's detail.
 func notFoundAs(err error, kind, id string) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || account.KindOf(err) == account.NotFound && !isAccountError(err) {
 		return notFound("%s %q does not exist", kind, id)
 	}
 	return err
 }
 
+func isAccountError(err error) bool {
+	var e *account.Error
+	return errors.As(err, &e)
+}
+
 // replaceUser is PUT (RFC 7644 §3.5.1): the body replaces every attribute
 // the client may write; read-only ones are ignored; the password is kept
-// unless the body sets one.
+// unless the body sets one; the account extension is left alone unless the
+// body carries it.
 func (s *Server) replaceUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	in, doc, err := s.readUser(r)
-	var hash string
-	if err == nil && in.Password != nil {
-		hash, err = s.hashPassword(*in.Password)
-	}
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	u, err := s.store.UpdateUser(ctx, tenantID(ctx), id, func(u *store.User) error {
-		if err := checkIfMatch(r, u.Meta.Version); err != nil {
-			return err
+	u, err := s.acct.UpdateUser(ctx, actor(ctx), tenantID(ctx), id, expect(r), func(old *store.User) (account.UserInput, error) {
+		if err := s.reg.User.CheckImmutable(mapping.EncodeUser(old, ""), doc); err != nil {
+			return account.UserInput{}, err
 		}
-		if err := s.reg.User.CheckImmutable(mapping.EncodeUser(u, ""), doc); err != nil {
-			return err
-		}
-		keep := u.PasswordHash
-		*u = *in.User
-		u.PasswordHash = keep
-		if in.Password != nil {
-			u.PasswordHash = hash
-		}
-		return nil
+		// The input is reused when the account layer runs this again.
+		cp := in
+		cp.User = store.CloneUser(in.User)
+		return cp, nil
 	})
 	if err != nil {
 		writeError(w, r, notFoundAs(err, "User", id))
 		return
 	}
-	s.respondWithGroups(w, r, u)
+	s.respondAfterWrite(w, r, http.StatusOK, u)
 }
 
-// respondWithGroups answers a write with the whole user, groups included.
-func (s *Server) respondWithGroups(w http.ResponseWriter, r *http.Request, u *store.User) {
-	load := s.userProjection(r).UserLoad(s.reg.User)
-	if load&store.LoadGroups != 0 {
-		if full, err := s.store.GetUser(r.Context(), u.TenantID, u.ID, load); err == nil && full.Meta.Version == u.Meta.Version {
-			u = full
-		}
+// respondAfterWrite answers a write with the whole user as stored: groups,
+// manager display name and the account extension are read again.
+func (s *Server) respondAfterWrite(w http.ResponseWriter, r *http.Request, status int, u *store.User) {
+	load := s.userProjection(r).UserLoad(s.reg.User) | store.LoadValues | store.LoadAddresses
+	if full, err := s.store.GetUser(r.Context(), u.TenantID, u.ID, load); err == nil && full.Meta.Version == u.Meta.Version {
+		u = full
 	}
-	s.respondUser(w, r, http.StatusOK, u)
+	s.respondUser(w, r, status, u)
 }
 
-// patchUser is PATCH (RFC 7644 §3.5.2). The operations are parsed,
-// resolved against the schema and any password in them hashed first; the
-// store then applies them to the user's document (outside its write lock,
-// see store.Users.UpdateUser), and the result is decoded and checked like
-// a PUT body.
+// patchUser is PATCH (RFC 7644 §3.5.2). The operations are parsed and
+// resolved against the schema first; the account layer then applies them
+// to the user's document (outside any write lock) and checks the result
+// like a PUT body.
 func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	body, err := s.readJSON(r)
@@ -199,50 +217,40 @@ func (s *Server) patchUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	hashes, removes, err := s.passwordHashes(steps)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
+	removes := removesPassword(steps)
 	rules := s.patchRules(ctx, req)
 	id := r.PathValue("id")
-	u, err := s.store.UpdateUser(ctx, tenantID(ctx), id, func(u *store.User) error {
-		if err := checkIfMatch(r, u.Meta.Version); err != nil {
-			return err
+	u, err := s.acct.UpdateUser(ctx, actor(ctx), tenantID(ctx), id, expect(r), func(old *store.User) (account.UserInput, error) {
+		before := mapping.EncodeUser(old, "")
+		doc := mapping.EncodeUser(old, "")
+		if old.Domain != nil {
+			v, err := s.acct.View(ctx, old.TenantID, old)
+			if err != nil {
+				return account.UserInput{}, err
+			}
+			mapping.EncodeAccountUser(doc, v, nil)
 		}
-		before := mapping.EncodeUser(u, "")
-		doc := mapping.EncodeUser(u, "")
 		if err := applySteps(doc, steps, rules); err != nil {
-			return err
+			return account.UserInput{}, err
 		}
 		if err := rt.CheckImmutable(before, doc); err != nil {
-			return err
+			return account.UserInput{}, err
 		}
-		in, err := mapping.DecodeUser(doc)
+		in, err := decodeUser(doc)
 		if err != nil {
-			return err
+			return account.UserInput{}, err
 		}
-		if err := s.limits.CheckUser(in.User); err != nil {
-			return err
+		if in.Password == nil && removes {
+			empty := ""
+			in.Password = &empty
 		}
-		hash := u.PasswordHash
-		if removes {
-			hash = ""
-		}
-		if in.Password != nil {
-			if hash = hashes[*in.Password]; hash == "" && *in.Password != "" {
-				return fmt.Errorf("patch: password set by no operation")
-			}
-		}
-		*u = *in.User
-		u.PasswordHash = hash
-		return nil
+		return in, nil
 	})
 	if err != nil {
 		writeError(w, r, notFoundAs(err, "User", id))
 		return
 	}
-	s.respondWithGroups(w, r, u)
+	s.respondAfterWrite(w, r, http.StatusOK, u)
 }
 
 // patchRules are the rules a request's PATCH is applied by: its client's
@@ -252,40 +260,20 @@ func (s *Server) patchRules(ctx context.Context, req patchRequest) patchRules {
 	return patchRules{replaceCreates: d.replaceCreates, maxValues: s.cfg.MaxValues}
 }
 
-// passwordHashes hashes every password the steps may set, before anything
-// is locked (bcrypt takes tens of milliseconds); removes reports a step
-// that removes the password.
-func (s *Server) passwordHashes(steps []step) (hashes map[string]string, removes bool, err error) {
+// removesPassword reports whether a step removes the password.
+func removesPassword(steps []step) bool {
 	for _, st := range steps {
-		if st.t.attr == nil || st.t.attr.Name != "password" || st.t.attr.Schema != mapping.UserSchema {
-			continue
+		if st.op == "remove" && st.t.attr != nil && st.t.attr.Name == "password" && st.t.attr.Schema == mapping.UserSchema {
+			return true
 		}
-		if st.op == "remove" {
-			removes = true
-			continue
-		}
-		pw, ok := st.value.(string)
-		if !ok || hashes[pw] != "" {
-			continue // not a string: DecodeUser refuses it
-		}
-		h, err := s.hashPassword(pw)
-		if err != nil {
-			return nil, false, err
-		}
-		if hashes == nil {
-			hashes = map[string]string{}
-		}
-		hashes[pw] = h
 	}
-	return hashes, removes, nil
+	return false
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
 	id := r.PathValue("id")
-	err := s.store.DeleteUser(r.Context(), tenantID(r.Context()), id, func(u *store.User) error {
-		return checkIfMatch(r, u.Meta.Version)
-	})
-	if err != nil {
+	if err := s.acct.DeleteUser(ctx, actor(ctx), tenantID(ctx), id, expect(r)); err != nil {
 		writeError(w, r, notFoundAs(err, "User", id))
 		return
 	}

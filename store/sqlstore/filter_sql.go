@@ -46,11 +46,13 @@ var usersTable = func() table {
 		"id":            {expr: "u.id"},
 		"user_name":     {expr: "u.user_name", folded: "u.user_name_ci"},
 		"active":        {expr: "u.active"},
+		"state":         {expr: "u.state"},
+		"source":        {expr: "u.source"},
 		"created_at":    {expr: "u.created_at"},
 		"last_modified": {expr: "u.last_modified"},
 	}, sets: map[string]childSet{}}
 	for _, c := range userText {
-		if c.col != "password_hash" {
+		if c.col != "password_hash" && c.col != "oidc_subject" {
 			t.columns[c.col] = column{expr: "u." + c.col}
 		}
 	}
@@ -74,6 +76,23 @@ var usersTable = func() table {
 			"country": {expr: "c.country"}, "type": {expr: "c.type"}, "is_primary": {expr: "c.is_primary"},
 		},
 		ordered: true,
+	}
+	// The account domain's parts of a user (the account extension).
+	t.sets["agentIds"] = childSet{
+		from:    func(*sqlBuilder, string) string { return "FROM agent_ids c WHERE c.user_id = u.id" },
+		columns: map[string]column{"value": {expr: "c.value"}, "system": {expr: "c.system"}},
+	}
+	t.sets["teams"] = childSet{
+		from:    func(*sqlBuilder, string) string { return "FROM team_members c WHERE c.user_id = u.id" },
+		columns: map[string]column{"value": {expr: "c.team_id"}, "leader": {expr: "c.leader"}},
+	}
+	t.sets["grants"] = childSet{
+		from:    func(*sqlBuilder, string) string { return "FROM grants c WHERE c.user_id = u.id" },
+		columns: map[string]column{"node": {expr: "c.node_id"}, "role": {expr: "c.role"}},
+	}
+	t.sets["voice"] = childSet{
+		from:    func(*sqlBuilder, string) string { return "FROM voice c WHERE c.user_id = u.id" },
+		columns: map[string]column{"extension": {expr: "c.extension"}},
 	}
 	t.sets["groups"] = childSet{
 		from: func(*sqlBuilder, string) string {
