@@ -50,7 +50,9 @@ type Actor struct {
 }
 
 // Operator is the actor of the command line.
-func Operator() Actor { return Actor{Kind: ActorOperator, Name: "operator", Authority: store.AuthorityOperator} }
+func Operator() Actor {
+	return Actor{Kind: ActorOperator, Name: "operator", Authority: store.AuthorityOperator}
+}
 
 // IdP is the actor of an IdP connection authenticated with tok.
 func IdP(tok store.Token, requestID string) Actor {

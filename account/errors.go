@@ -67,7 +67,9 @@ func errorf(k Kind, field, format string, args ...any) *Error {
 	return &Error{Kind: k, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-func invalid(field, format string, args ...any) *Error { return errorf(Invalid, field, format, args...) }
+func invalid(field, format string, args ...any) *Error {
+	return errorf(Invalid, field, format, args...)
+}
 
 func forbidden(format string, args ...any) *Error { return errorf(Forbidden, "", format, args...) }
 

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/scimd/scimd/mapping"
 	"github.com/scimd/scimd/account"
+	"github.com/scimd/scimd/mapping"
 )
 
 // splitTags splits an If-Match / If-None-Match header into its tags.

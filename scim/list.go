@@ -225,7 +225,9 @@ func (s *Server) listResponse(ctx context.Context, p plan, resources []any, tota
 
 func (s *Server) queryUsers(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
 	return query(ctx, s, r, sr, s.reg.User, mapping.Projection.UserLoad, s.store.ListUsers,
-		func(u *store.User, base string, p mapping.Projection) (mapping.Doc, error) { return s.encodeUser(ctx, u, base, p) })
+		func(u *store.User, base string, p mapping.Projection) (mapping.Doc, error) {
+			return s.encodeUser(ctx, u, base, p)
+		})
 }
 
 func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
