@@ -20,7 +20,8 @@ func scanGroup(row interface{ Scan(...any) error }, extra ...any) (*store.Group,
 }
 
 // InsertGroup inserts a group and its members.
-func (t *wtx) InsertGroup(ctx context.Context, g *store.Group) error {
+func (t *wtx) InsertGroup(ctx context.Context, g *store.Group) (err error) {
+	defer func() { err = t.translate(err) }()
 	now := t.s.now()
 	g.ID = uuid.NewString()
 	g.Meta = store.Meta{Created: now, LastModified: now, Version: 1}
@@ -70,12 +71,14 @@ func (s *Store) getGroup(ctx context.Context, q querier, tenantID, id string, lo
 }
 
 // LockGroup locks a group's row and returns it.
-func (t *wtx) LockGroup(ctx context.Context, tenantID, id string) (*store.Group, error) {
+func (t *wtx) LockGroup(ctx context.Context, tenantID, id string) (r0 *store.Group, err error) {
+	defer func() { err = t.translate(err) }()
 	return t.s.getGroup(ctx, t.q, tenantID, id, true)
 }
 
 // WriteGroup writes a group's attributes with a new version.
-func (t *wtx) WriteGroup(ctx context.Context, g *store.Group) error {
+func (t *wtx) WriteGroup(ctx context.Context, g *store.Group) (err error) {
+	defer func() { err = t.translate(err) }()
 	g.Meta.LastModified = t.s.now()
 	g.Meta.Version++
 	res, err := t.q.ExecContext(ctx, `UPDATE groups SET external_id = $1, display_name = $2, display_name_ci = $3,
@@ -102,7 +105,8 @@ func (t *wtx) members(tenantID, groupID string) *members {
 }
 
 // BumpGroup gives a group a new version and returns it.
-func (t *wtx) BumpGroup(ctx context.Context, tenantID, id string) (*store.Group, error) {
+func (t *wtx) BumpGroup(ctx context.Context, tenantID, id string) (r0 *store.Group, err error) {
+	defer func() { err = t.translate(err) }()
 	g, err := scanGroup(t.q.QueryRowContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
 		WHERE tenant_id = $2 AND id = $3 RETURNING `+strings.ReplaceAll(groupSelect, "g.", ""),
 		t.s.d.timeArg(t.s.now()), tenantID, id))
@@ -114,7 +118,8 @@ func (t *wtx) BumpGroup(ctx context.Context, tenantID, id string) (*store.Group,
 
 // DeleteGroup deletes a group; memberships in and of it cascade. Groups it
 // was a member of get a new version.
-func (t *wtx) DeleteGroup(ctx context.Context, tenantID, id string) error {
+func (t *wtx) DeleteGroup(ctx context.Context, tenantID, id string) (err error) {
+	defer func() { err = t.translate(err) }()
 	if _, err := t.q.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
 		WHERE id IN (SELECT group_id FROM group_members WHERE member_group_id = $2)`, t.s.d.timeArg(t.s.now()), id); err != nil {
 		return err

@@ -25,7 +25,8 @@ const maxIDsPerStatement = 500
 
 // Add adds members by id. Ids that are neither a user nor a group of the
 // tenant are refused; a group may not contain itself, even indirectly.
-func (m *members) Add(ctx context.Context, ids []string) error {
+func (m *members) Add(ctx context.Context, ids []string) (err error) {
+	defer func() { err = m.s.d.translate(err) }()
 	ids = dedupe(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxIDsPerStatement)
@@ -146,7 +147,8 @@ func (m *members) checkCycle(ctx context.Context, child string) error {
 }
 
 // Remove removes the given members; ids that are not members are ignored.
-func (m *members) Remove(ctx context.Context, ids []string) error {
+func (m *members) Remove(ctx context.Context, ids []string) (err error) {
+	defer func() { err = m.s.d.translate(err) }()
 	ids = dedupe(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), maxIDsPerStatement)
@@ -169,7 +171,8 @@ func (m *members) Remove(ctx context.Context, ids []string) error {
 }
 
 // RemoveAll empties the group.
-func (m *members) RemoveAll(ctx context.Context) error {
+func (m *members) RemoveAll(ctx context.Context) (err error) {
+	defer func() { err = m.s.d.translate(err) }()
 	res, err := m.tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1`, m.groupID)
 	if err != nil {
 		return err
@@ -181,9 +184,10 @@ func (m *members) RemoveAll(ctx context.Context) error {
 }
 
 // List returns the current members.
-func (m *members) List(ctx context.Context) ([]store.Member, error) {
+func (m *members) List(ctx context.Context) (_ []store.Member, err error) {
+	defer func() { err = m.s.d.translate(err) }()
 	g := &store.Group{ID: m.groupID}
-	err := loadMembers(ctx, m.tx, []*store.Group{g})
+	err = loadMembers(ctx, m.tx, []*store.Group{g})
 	return g.Members, err
 }
 

@@ -63,9 +63,10 @@ func (r rd) GetTenant(ctx context.Context, tenantID string) (store.Tenant, error
 }
 
 // LockTenant locks the tenant's row for the rest of the transaction.
-func (t *wtx) LockTenant(ctx context.Context, tenantID string) error {
+func (t *wtx) LockTenant(ctx context.Context, tenantID string) (err error) {
+	defer func() { err = t.translate(err) }()
 	var id string
-	err := t.q.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`+t.s.d.forUpdate, tenantID).Scan(&id)
+	err = t.q.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`+t.s.d.forUpdate, tenantID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.ErrTenantGone
 	}
@@ -73,7 +74,8 @@ func (t *wtx) LockTenant(ctx context.Context, tenantID string) error {
 }
 
 // SetTenantSettings replaces a tenant's settings.
-func (t *wtx) SetTenantSettings(ctx context.Context, tenantID string, st store.TenantSettings) error {
+func (t *wtx) SetTenantSettings(ctx context.Context, tenantID string, st store.TenantSettings) (err error) {
+	defer func() { err = t.translate(err) }()
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

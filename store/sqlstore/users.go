@@ -12,7 +12,8 @@ import (
 )
 
 // InsertUser inserts a user with its child rows.
-func (t *wtx) InsertUser(ctx context.Context, u *store.User) error {
+func (t *wtx) InsertUser(ctx context.Context, u *store.User) (err error) {
+	defer func() { err = t.translate(err) }()
 	s := t.s
 	now := s.now()
 	u.ID = uuid.NewString()
@@ -89,9 +90,10 @@ func (r rd) FindUserBySubject(ctx context.Context, tenantID, subject string) (*s
 
 // LockUser locks the user's row and returns its version. SQLite needs no
 // row lock: its write transactions start with BEGIN IMMEDIATE.
-func (t *wtx) LockUser(ctx context.Context, tenantID, id string) (int64, error) {
+func (t *wtx) LockUser(ctx context.Context, tenantID, id string) (r0 int64, err error) {
+	defer func() { err = t.translate(err) }()
 	var v int64
-	err := t.q.QueryRowContext(ctx, `SELECT version FROM users WHERE tenant_id = $1 AND id = $2`+t.s.d.forUpdate,
+	err = t.q.QueryRowContext(ctx, `SELECT version FROM users WHERE tenant_id = $1 AND id = $2`+t.s.d.forUpdate,
 		tenantID, id).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrNotFound
@@ -100,7 +102,8 @@ func (t *wtx) LockUser(ctx context.Context, tenantID, id string) (int64, error) 
 }
 
 // WriteUser writes the difference between old and u, with a new version.
-func (t *wtx) WriteUser(ctx context.Context, old, u *store.User) error {
+func (t *wtx) WriteUser(ctx context.Context, old, u *store.User) (err error) {
+	defer func() { err = t.translate(err) }()
 	s, q := t.s, t.q
 	tenantID, id := old.TenantID, old.ID
 	u.ID, u.TenantID, u.Groups = id, tenantID, old.Groups
@@ -158,7 +161,8 @@ func (t *wtx) WriteUser(ctx context.Context, old, u *store.User) error {
 }
 
 // TouchUser gives a user a new version.
-func (t *wtx) TouchUser(ctx context.Context, tenantID, id string) error {
+func (t *wtx) TouchUser(ctx context.Context, tenantID, id string) (err error) {
+	defer func() { err = t.translate(err) }()
 	res, err := t.q.ExecContext(ctx, `UPDATE users SET version = version + 1, last_modified = $1 WHERE tenant_id = $2 AND id = $3`,
 		t.s.d.timeArg(t.s.now()), tenantID, id)
 	if err != nil {
@@ -174,8 +178,9 @@ func (t *wtx) TouchUser(ctx context.Context, tenantID, id string) error {
 }
 
 // SetLastLogin records a sign-in, and links the OpenID subject if given.
-func (t *wtx) SetLastLogin(ctx context.Context, tenantID, id string, at time.Time, subject string) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE users SET last_login_at = $1, oidc_subject = coalesce($2, oidc_subject)
+func (t *wtx) SetLastLogin(ctx context.Context, tenantID, id string, at time.Time, subject string) (err error) {
+	defer func() { err = t.translate(err) }()
+	_, err = t.q.ExecContext(ctx, `UPDATE users SET last_login_at = $1, oidc_subject = coalesce($2, oidc_subject)
 		WHERE tenant_id = $3 AND id = $4`, t.s.d.timeArg(at), nullable(subject), tenantID, id)
 	return err
 }
@@ -184,7 +189,8 @@ func (t *wtx) SetLastLogin(ctx context.Context, tenantID, id string, at time.Tim
 // with it (foreign keys cascade), its numbers return to the pool, groups
 // it was a member of get a new version, and users it managed lose their
 // manager.
-func (t *wtx) DeleteUser(ctx context.Context, tenantID, id string) error {
+func (t *wtx) DeleteUser(ctx context.Context, tenantID, id string) (err error) {
+	defer func() { err = t.translate(err) }()
 	q := t.q
 	now := t.s.d.timeArg(t.s.now())
 	if _, err := q.ExecContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
