@@ -269,3 +269,20 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	err := s.db.DB.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
 	return v, s.d.translate(err)
 }
+
+// Setting reads a server-wide setting ("" when unset).
+func (s *Store) Setting(ctx context.Context, name string) (string, error) {
+	var v []byte
+	err := s.db.DB.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return string(v), s.d.translate(err)
+}
+
+// PutSetting writes a server-wide setting.
+func (s *Store) PutSetting(ctx context.Context, name, value string) error {
+	_, err := s.db.DB.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, []byte(value))
+	return s.d.translate(err)
+}
