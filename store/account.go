@@ -224,7 +224,9 @@ type OIDCSettings struct {
 }
 
 // Domain holds the account-domain parts of a user that live in tables of
-// their own. Filled only with LoadDomain.
+// their own. Filled only with LoadDomain (then never nil): the user's own
+// grants (not its groups'; see Reader.EffectiveGrants), agent IDs, seats
+// and voice settings.
 type Domain struct {
 	Grants   []Grant
 	AgentIDs []AgentID
@@ -232,7 +234,9 @@ type Domain struct {
 	Voice    *VoiceView
 }
 
-// TeamSeat is a user's seat on a team, with the team's name.
+// TeamSeat is a user's seat on a team (a team_members row), with the
+// team's name. Membership of a linked team through its group is not a
+// seat (Reader.TeamMembers has it).
 type TeamSeat struct {
 	TeamID   string
 	TeamName string

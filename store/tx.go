@@ -24,9 +24,12 @@ type Reader interface {
 
 	// EffectiveGrants returns the grants that apply to a user: its own and
 	// those of every group it is in, directly or through nested groups,
-	// each with its node's path. Computed by the database.
+	// each once with its node's path and name, ordered by path. Computed by
+	// the database in one query. A user of no such id in the tenant has
+	// none.
 	EffectiveGrants(ctx context.Context, tenantID, userID string) ([]EffectiveGrant, error)
-	// GrantsOf lists the grants made to a user (userID) or a group (groupID).
+	// GrantsOf lists the grants made to a user (userID) or a group
+	// (groupID); exactly one of the two is set (else ErrInvalid).
 	GrantsOf(ctx context.Context, tenantID, userID, groupID string) ([]Grant, error)
 	// GroupGrantsRole reports whether the group, or a group it is a member
 	// of (through nesting), grants one of the roles.
@@ -40,9 +43,12 @@ type Reader interface {
 	Nodes(ctx context.Context, tenantID string) ([]Node, error)
 	GetNode(ctx context.Context, tenantID, id string) (Node, error)
 	// NodeInUse says why a node cannot be deleted: "children", "grants",
-	// "roles" (a role's scope) or "" when it can.
+	// "roles" (a role's scope) or "" when it can. ErrNotFound if the tenant
+	// has no such node.
 	NodeInUse(ctx context.Context, tenantID, id string) (string, error)
 
+	// Roles lists the tenant's custom roles by name, each with its scope
+	// (by node path).
 	Roles(ctx context.Context, tenantID string) ([]Role, error)
 	GetRole(ctx context.Context, tenantID, id string) (Role, error)
 
@@ -51,18 +57,21 @@ type Reader interface {
 
 	Teams(ctx context.Context, tenantID string) ([]Team, error)
 	GetTeam(ctx context.Context, tenantID, id string) (Team, error)
-	// TeamMembers lists a team's members; for a team linked to a group,
-	// the group's user members (leaders as seated).
+	// TeamMembers lists a team's members by userName; for a team linked to
+	// a group, the group's direct user members (leaders as seated; seats of
+	// users outside the group do not count).
 	TeamMembers(ctx context.Context, tenantID, teamID string) ([]TeamMember, error)
-	// LedTeams lists the teams a user leads.
+	// LedTeams lists the teams on which a user is seated as a leader.
 	LedTeams(ctx context.Context, tenantID, userID string) ([]Team, error)
 
+	// Locations lists the tenant's voice locations by name.
 	Locations(ctx context.Context, tenantID string) ([]Location, error)
+	// Numbers lists the tenant's pool of parked numbers by number.
 	Numbers(ctx context.Context, tenantID string) ([]Number, error)
 	GetNumber(ctx context.Context, tenantID, number string) (Number, error)
 	// ExtensionHolder returns the user holding an extension, "" if nobody.
 	ExtensionHolder(ctx context.Context, tenantID, extension string) (string, error)
-	// Extensions returns every extension in use in the tenant.
+	// Extensions returns every extension in use in the tenant, sorted.
 	Extensions(ctx context.Context, tenantID string) ([]string, error)
 
 	GetInvitation(ctx context.Context, tenantID, userID string) (Invitation, error)
@@ -72,13 +81,16 @@ type Reader interface {
 	// SessionByHash finds a live session by its id's hash.
 	SessionByHash(ctx context.Context, hash []byte, now time.Time) (Session, error)
 
-	// Audit lists audit entries, newest first.
+	// Audit lists audit entries, newest first (by time, then id), at most
+	// q.Limit (100 when zero).
 	Audit(ctx context.Context, tenantID string, q AuditQuery) ([]AuditEntry, error)
-	// Mails lists a tenant's mails, newest first.
+	// Mails lists a tenant's mails, newest first, at most limit (100 when
+	// zero).
 	Mails(ctx context.Context, tenantID string, limit int) ([]Mail, error)
 
-	// Stats counts a tenant's users: active, invited, and those not
-	// inactive holding one of adminRoles (directly or through a group).
+	// Stats counts a tenant's users: active, invited, inactive, and those
+	// not inactive holding one of adminRoles (directly or through a group,
+	// nested or not); Standard is Active + Invited - Admin.
 	Stats(ctx context.Context, tenantID string, adminRoles []string) (Stats, error)
 	// ListUsers answers a query with one page.
 	ListUsers(ctx context.Context, tenantID string, q Query) (*Page[*User], error)
@@ -142,70 +154,117 @@ type Tx interface {
 	BumpGroup(ctx context.Context, tenantID, id string) (*Group, error)
 	DeleteGroup(ctx context.Context, tenantID, id string) error
 
-	// AddGrant adds a grant (g.ID is set); an equal grant already there is
-	// left alone. The tenant's only owner grant is guarded by a unique
-	// index: a second one is a ConflictError on "owner".
+	// AddGrant adds a grant (g.ID is set; NodeID "" is the master account,
+	// Source "" is GrantDirect). An equal grant already there (same
+	// subject, role and node, and for a user the same source) is left alone
+	// and g takes its id. The tenant's only owner grant is guarded by a
+	// unique index: a second one is a ConflictError on "owner" naming the
+	// Owner; the Owner role cannot go to a group (ErrInvalid). A subject of
+	// no such id in the tenant is ErrNotFound; a node of none is ErrInvalid.
 	AddGrant(ctx context.Context, g *Grant) error
 	// RemoveGrants removes the grants of a user or group that match: any
 	// role when role is "", any source when source is "".
 	RemoveGrants(ctx context.Context, tenantID, userID, groupID, role, source string) (int, error)
 
+	// InsertNode inserts a node beneath n.ParentID ("" is the master
+	// account), setting ID, Path, CreatedAt and Kind ("account" when
+	// empty). A parent of no such id in the tenant is ErrNotFound; a
+	// sibling of the same name, whatever its case, a ConflictError on
+	// "name".
 	InsertNode(ctx context.Context, n *Node) error
-	// RenameNode renames a node; MoveNode re-parents it and its subtree
-	// (the caller checks for cycles).
+	// RenameNode renames a node; MoveNode re-parents it and rewrites the
+	// paths of its subtree (the caller checks for cycles; moving the
+	// master, or a node beneath itself, is ErrInvalid anyway). A sibling
+	// of the same name is a ConflictError on "name".
 	RenameNode(ctx context.Context, tenantID, id, name string) error
 	MoveNode(ctx context.Context, tenantID, id, parentID string) error
+	// DeleteNode deletes a node; one NodeInUse names, and the master, are
+	// refused (ErrInvalid, saying what to do first).
 	DeleteNode(ctx context.Context, tenantID, id string) error
 
+	// InsertRole inserts a custom role with its scope (r.ID and
+	// r.CreatedAt are set); UpdateRole replaces name, description,
+	// permissions and scope. Another role of the name is a ConflictError on
+	// "name"; a scope node of no account of the tenant, or a permission
+	// with a comma, is ErrInvalid.
 	InsertRole(ctx context.Context, r *Role) error
 	UpdateRole(ctx context.Context, r Role) error
+	// DeleteRole deletes a custom role; its scope and its grants go with it.
 	DeleteRole(ctx context.Context, tenantID, id string) error
 
 	// SetAgentIDs replaces a user's agent IDs. A pair held by another user
-	// is a ConflictError on "agentIds" naming the holder.
+	// is a ConflictError on "agentIds" naming the holder, with Value
+	// "system:value"; of two transactions claiming one pair, one wins.
 	SetAgentIDs(ctx context.Context, tenantID, userID string, ids []AgentID) error
 
+	// InsertTeam inserts a team (t.ID and t.CreatedAt are set); UpdateTeam
+	// writes its name and group. Another team of the name is a
+	// ConflictError on "name"; a group another team is linked to, one on
+	// "group" naming that team; a group of none of the tenant's, ErrInvalid.
 	InsertTeam(ctx context.Context, t *Team) error
 	UpdateTeam(ctx context.Context, t Team) error
 	DeleteTeam(ctx context.Context, tenantID, id string) error
-	// SetTeamSeats replaces a user's seats on teams.
+	// SetTeamSeats replaces a user's seats on teams (the seats' UserID is
+	// ignored); a team of none of the tenant's is ErrInvalid.
 	SetTeamSeats(ctx context.Context, tenantID, userID string, seats []TeamMember) error
 	// SetTeamMember seats (or, with remove, unseats) one user on a team.
 	SetTeamMember(ctx context.Context, tenantID string, m TeamMember, remove bool) error
 
+	// InsertLocation inserts a location (l.ID and l.CreatedAt are set);
+	// a Default one, inserted or updated, takes the default from the
+	// tenant's previous default. Another location of the name is a
+	// ConflictError on "name".
 	InsertLocation(ctx context.Context, l *Location) error
 	UpdateLocation(ctx context.Context, l Location) error
+	// DeleteLocation deletes a location; one a user's voice settings use is
+	// a ConflictError on "location" naming such a user.
 	DeleteLocation(ctx context.Context, tenantID, id string) error
-	// InsertNumber parks a number on the tenant.
+	// InsertNumber parks a number on the tenant, unassigned (n.UserID and
+	// n.Primary are cleared, n.CreatedAt set); one parked already is a
+	// ConflictError on "number".
 	InsertNumber(ctx context.Context, n *Number) error
+	// DeleteNumber removes a number from the pool; an assigned one is a
+	// ConflictError on "number" naming its user.
 	DeleteNumber(ctx context.Context, tenantID, number string) error
 	// SetVoice replaces a user's voice settings and numbers: v nil removes
-	// them (and returns the numbers to the pool). An extension held by
-	// another user is a ConflictError on "extension" naming the holder.
+	// them (and returns the numbers to the pool). The user's numbers are
+	// released first, then primary and additional assigned. An extension
+	// held by another user is a ConflictError on "extension" naming the
+	// holder; a number assigned to another user one on "number" naming it.
+	// A number not parked on the tenant, a toll-free primary, an empty
+	// extension, a location of none of the tenant's, or numbers with v nil
+	// are ErrInvalid.
 	SetVoice(ctx context.Context, tenantID, userID string, v *Voice, primary string, additional []string) error
 
-	// PutInvitation creates or replaces a user's invitation.
+	// PutInvitation creates or replaces a user's invitation with the fields
+	// given (CreatedAt is set when zero, SentCount is 1 when zero).
 	PutInvitation(ctx context.Context, inv *Invitation) error
 	// TakeInvitation deletes the invitation with this hash if it is live,
 	// and returns it: of two concurrent takers only one gets it.
 	TakeInvitation(ctx context.Context, hash []byte, now time.Time) (Invitation, error)
 	DeleteInvitation(ctx context.Context, tenantID, userID string) error
 
+	// InsertLoginLink stores a link (CreatedAt set when zero).
 	InsertLoginLink(ctx context.Context, l *LoginLink) error
 	// UseLoginLink marks a live, unused link used and returns it; a second
 	// use finds nothing (ErrNotFound).
 	UseLoginLink(ctx context.Context, hash []byte, now time.Time) (LoginLink, error)
 
+	// InsertSession stores a session (CreatedAt set when zero, LastSeenAt
+	// to CreatedAt when zero).
 	InsertSession(ctx context.Context, s *Session) error
-	// TouchSession moves a session's last-seen time.
+	// TouchSession moves a session's last-seen time; ErrNotFound if there
+	// is no such session.
 	TouchSession(ctx context.Context, hash []byte, at time.Time) error
+	// DeleteSession ends a session; ErrNotFound if there is none.
 	DeleteSession(ctx context.Context, hash []byte) error
 	// DeleteUserSessions ends every session of a user.
 	DeleteUserSessions(ctx context.Context, tenantID, userID string) error
 
 	// InsertAudit appends an audit entry (e.ID and e.At are set if empty).
 	InsertAudit(ctx context.Context, e *AuditEntry) error
-	// QueueMail puts a mail in the outbox.
+	// QueueMail puts a mail in the outbox: m.ID and m.CreatedAt are set,
+	// m.State is queued, and m.NextAttemptAt is now when zero.
 	QueueMail(ctx context.Context, m *Mail) error
 }
 
@@ -218,9 +277,11 @@ type Outbox interface {
 	ClaimMails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Mail, error)
 	// MailSent marks a mail sent.
 	MailSent(ctx context.Context, id string, at time.Time) error
-	// MailFailed records a failed attempt: the mail is tried again at next,
-	// or given up (state failed) when next is zero.
+	// MailFailed records a failed attempt and its error (cut to 500
+	// characters): the mail is tried again at next, or given up (state
+	// failed) when next is zero.
 	MailFailed(ctx context.Context, id string, errText string, next time.Time) error
-	// PurgeAudit deletes audit entries older than before.
+	// PurgeAudit deletes audit entries older than before, in every tenant,
+	// and returns how many.
 	PurgeAudit(ctx context.Context, before time.Time) (int, error)
 }
