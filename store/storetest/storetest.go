@@ -40,6 +40,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Filter", filterTests},
 		{"Sort", sortTests},
 		{"Paging", pagingTests},
+		{"Grants", grantTests},
+		{"Nodes", nodeTests},
+		{"Roles", roleTests},
+		{"AgentIDs", agentTests},
+		{"Teams", teamTests},
+		{"Voice", voiceTests},
+		{"Invitations", invitationTests},
+		{"Audit", auditTests},
+		{"Mails", mailTests},
+		{"DomainLoad", domainLoadTests},
+		{"AccountDelete", accountDeleteTests},
+		{"AccountRace", accountRaceTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
