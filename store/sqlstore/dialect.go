@@ -149,7 +149,7 @@ func (d dialect) translate(err error) error {
 	// causes apart and ends the server.)
 	var connErr *pgconn.ConnectError
 	if unavailable(err) || errors.As(err, &connErr) {
-		return fmt.Errorf("%w: %v", store.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }

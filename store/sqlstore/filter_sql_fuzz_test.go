@@ -46,7 +46,7 @@ func (g *exprGen) value() string {
 // colType is the store type of a column as the mapping package declares it.
 func colType(col string) store.Type {
 	switch col {
-	case "active", "is_primary":
+	case "active", "is_primary", "leader":
 		return store.TypeBool
 	case "created_at", "last_modified":
 		return store.TypeTime
