@@ -37,6 +37,8 @@ type env struct {
 	// cookie is the Owner's session cookie.
 	cookie string
 	logs   *syncBuffer
+	// fault is the error the faulty store answers with (options.faulty).
+	fault *faultHolder
 }
 
 // syncBuffer collects the API's log lines.
@@ -60,7 +62,8 @@ func (s *syncBuffer) String() string {
 // options change how an env is built.
 type options struct {
 	secure bool
-	wrap   func(store.Store) store.Store
+	// faulty puts a faultyStore between the account layer and the store.
+	faulty bool
 }
 
 // eachBackend runs fn against SQLite and PostgreSQL in parallel subtests.
@@ -84,8 +87,10 @@ var tenantSeq atomic.Int64
 func newEnv(t *testing.T, backend string, o options) *env {
 	t.Helper()
 	var st store.Store = sqltest.Open(t, backend)
-	if o.wrap != nil {
-		st = o.wrap(st)
+	var fault *faultHolder
+	if o.faulty {
+		fault = &faultHolder{}
+		st = faultyStore{Store: st, fault: fault}
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -96,7 +101,7 @@ func newEnv(t *testing.T, backend string, o options) *env {
 	mux.Handle(adminapi.LinkPath, api.LinkHandler())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, st: st, svc: svc, srv: srv, logs: logs}
+	e := &env{t: t, st: st, svc: svc, srv: srv, logs: logs, fault: fault}
 	e.tenant, e.owner, e.cookie = e.newTenant()
 	return e
 }
@@ -338,7 +343,10 @@ func (c client) do(method, path string, body any, headers ...string) resp {
 	return resp{t: c.e.t, status: res.StatusCode, header: res.Header, body: b}
 }
 
-func (c client) get(path string, headers ...string) resp { c.e.t.Helper(); return c.do("GET", path, nil, headers...) }
+func (c client) get(path string, headers ...string) resp {
+	c.e.t.Helper()
+	return c.do("GET", path, nil, headers...)
+}
 
 func (c client) post(path string, body any, headers ...string) resp {
 	c.e.t.Helper()
@@ -355,7 +363,10 @@ func (c client) put(path string, body any, headers ...string) resp {
 	return c.do("PUT", path, body, headers...)
 }
 
-func (c client) del(path string, headers ...string) resp { c.e.t.Helper(); return c.do("DELETE", path, nil, headers...) }
+func (c client) del(path string, headers ...string) resp {
+	c.e.t.Helper()
+	return c.do("DELETE", path, nil, headers...)
+}
 
 // strs turns a JSON array of strings into a []string.
 func strs(t *testing.T, v any) []string {

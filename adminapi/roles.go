@@ -141,6 +141,10 @@ func (a *API) patchRole(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err != nil {
 		return err
 	}
+	var check store.Role // the body's own errors come first
+	if err := mergeRole(o, &check); err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	old, err := a.role(r, s, id)
 	if err != nil {
