@@ -45,7 +45,8 @@ type Service struct {
 	now func() time.Time
 	log *slog.Logger
 
-	tenants tenantCache
+	tenants  tenantCache
+	attempts attempts
 }
 
 // New returns a Service over the store in cfg.

@@ -2,9 +2,6 @@ package scim
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -14,26 +11,16 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/store"
 )
 
-// tokenPrefix marks scimd tokens so they are recognisable in secret scanners.
-const tokenPrefix = "scimd_"
+// NewToken returns a fresh bearer token and the hash to store for it (see
+// account.NewToken).
+func NewToken() (token string, hash []byte) { return account.NewToken() }
 
-// NewToken returns a fresh bearer token and the hash to store for it.
-func NewToken() (token string, hash []byte) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(b)
-	return token, HashToken(token)
-}
-
-// HashToken is the stored form of a token. Tokens are 256 random bits, so
-// a fast hash is enough: there is nothing to brute-force.
-func HashToken(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
+// HashToken is the stored form of a token (see account.HashToken).
+func HashToken(token string) []byte { return account.HashToken(token) }
 
 // maxCachedTokens bounds each of the token caches.
 const maxCachedTokens = 10000
