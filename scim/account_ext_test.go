@@ -172,7 +172,7 @@ func TestSCIMRolesAndGuardrails(t *testing.T) {
 		// A group grant through the extension.
 		g := e.do("POST", "/Groups", map[string]any{"schemas": []any{groupSchema, accountGroupSchema}, "displayName": "support-team",
 			accountGroupSchema: map[string]any{"grants": []any{map[string]any{"role": "Messaging Agent"}}, "team": map[string]any{"value": "Support"}},
-			"members": []any{map[string]any{"value": a}}}).want(t, http.StatusCreated)
+			"members":          []any{map[string]any{"value": a}}}).want(t, http.StatusCreated)
 		eq(t, "group grant", g.Body, "Messaging Agent", accountGroupSchema, "grants", 0, "role")
 		eq(t, "group team", g.Body, "Support", accountGroupSchema, "team", "display")
 		got := e.do("GET", "/Users/"+a+"?attributes="+accountSchema+":effectiveRoles", nil).want(t, http.StatusOK).Body
