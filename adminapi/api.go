@@ -1,9 +1,3 @@
-// Package adminapi is scimd's JSON admin API under /api/v1: the backend of
-// the portal and the tenant administrators' scripting interface. Like the
-// scim package it is a thin adapter: it authenticates the portal session
-// cookie, parses JSON, calls package account (which decides every rule) and
-// encodes the answer. Errors go through one table from account.Kind to an
-// HTTP status and the JSON error {"error":{"code","message"}}.
 package adminapi
 
 import (

@@ -111,13 +111,27 @@ func TestSignInLink(t *testing.T) {
 				t.Errorf("a bad link set a cookie")
 			}
 		}
+		// A link of a user who lost access since it was made opens nothing.
+		id, _ := e.admin("ann")
+		late := e.link(e.tenant, "ann@example.com")
+		e.ownerc().post("/api/v1/users/"+id+"/deactivate", nil).want(200)
+		res, err = noRedirect.Get(late)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 403 || !strings.Contains(string(body), "inactive") || len(res.Cookies()) != 0 {
+			t.Errorf("link of a deactivated user: %d %s", res.StatusCode, body)
+		}
+
 		req, _ = http.NewRequest(http.MethodGet, link, nil)
 		req.Header.Set("Accept", "application/json")
 		res, err = noRedirect.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(res.Body)
+		body, _ = io.ReadAll(res.Body)
 		res.Body.Close()
 		r := resp{t: t, status: res.StatusCode, header: res.Header, body: body}
 		r.wantError(401, "unauthenticated", "not valid", "login-link")

@@ -228,6 +228,7 @@ func TestSmallListsPage(t *testing.T) {
 			t.Fatalf("paged %v, want 7 teams", names)
 		}
 		o.get("/api/v1/teams?cursor=garbage").wantError(400, "invalid", "cursor")
+		o.get("/api/v1/teams?cursor=eyJjIjoxLCJpIjoieCJ9").wantError(400, "invalid", "cursor") // a users cursor
 		o.get("/api/v1/roles?limit=-1").wantError(400, "invalid", "limit")
 	})
 }

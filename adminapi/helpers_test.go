@@ -28,7 +28,7 @@ var leakMarkers = []string{"sql:", "pq:", "pgx", "pgconn", "SQLSTATE", "sqlite",
 // server mounts it, with a tenant whose Owner has signed in through a
 // sign-in link.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     store.Store
 	svc    *account.Service
 	srv    *httptest.Server
@@ -84,7 +84,7 @@ func eachBackendWith(t *testing.T, o options, fn func(t *testing.T, e *env)) {
 
 var tenantSeq atomic.Int64
 
-func newEnv(t *testing.T, backend string, o options) *env {
+func newEnv(t testing.TB, backend string, o options) *env {
 	t.Helper()
 	var st store.Store = sqltest.Open(t, backend)
 	var fault *faultHolder
@@ -219,7 +219,7 @@ func (e *env) teamLeader(name string) (id, cookie string) {
 
 // resp is an answer of the API.
 type resp struct {
-	t      *testing.T
+	t      testing.TB
 	status int
 	header http.Header
 	body   []byte
@@ -308,6 +308,8 @@ func (c client) do(method, path string, body any, headers ...string) resp {
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader:
+		rd = b // of unknown length: sent chunked
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
@@ -369,7 +371,7 @@ func (c client) del(path string, headers ...string) resp {
 }
 
 // strs turns a JSON array of strings into a []string.
-func strs(t *testing.T, v any) []string {
+func strs(t testing.TB, v any) []string {
 	t.Helper()
 	list, ok := v.([]any)
 	if !ok {

@@ -3,6 +3,7 @@ package adminapi_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,6 +69,7 @@ func TestBadBodies(t *testing.T) {
 		// Bodies are limited to 1 MiB.
 		big := `{"name":"` + strings.Repeat("x", 1<<20) + `"}`
 		o.patch(path, big).wantError(413, "invalid", "limit")
+		o.patch(path, struct{ io.Reader }{strings.NewReader(big)}).wantError(413, "invalid", "limit")
 		o.post("/api/v1/invitations", "["+strings.Repeat(`{"email":"a@example.com"},`, 50000)+`{}]`).wantError(413, "invalid")
 		if u := o.get(path).want(200).obj(); u["name"] != "merge" || !eqStrings(strs(t, u["roles"]), []string{"Reports"}) {
 			t.Errorf("refused bodies changed the user: %v", u)
