@@ -113,7 +113,7 @@ func TestTeams(t *testing.T) {
 		}
 		a, b := e.user("al"), e.user("bea")
 		o.put("/api/v1/teams/"+id+"/members/"+a, map[string]any{"leader": true}).want(204)
-		o.put("/api/v1/teams/"+id+"/members/"+b, nil).want(204)
+		o.put("/api/v1/teams/"+id+"/members/"+b, nil, "Content-Type", "application/json").want(204)
 		ms := o.get("/api/v1/teams/" + id).want(200).obj()["members"].([]any)
 		leaders := map[string]bool{}
 		for _, m := range ms {

@@ -206,3 +206,55 @@ func TestInternalErrorsAreGeneric(t *testing.T) {
 		o.get("/api/v1/stats").want(200)
 	})
 }
+
+// Every field of every body, given every kind of JSON value, is answered
+// with a client error or success: never a 500.
+func TestNoServerErrorForAnyFieldValue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		o := e.ownerc()
+		id := e.user("val", "Agent")
+		team := o.post("/api/v1/teams", map[string]any{"name": "T"}).want(201).obj()["id"].(string)
+		role := o.post("/api/v1/roles", map[string]any{"name": "R"}).want(201).obj()["id"].(string)
+		node := o.post("/api/v1/accounts", map[string]any{"name": "N"}).want(201).obj()["id"].(string)
+		loc := o.post("/api/v1/locations", map[string]any{"name": "L"}).want(201).obj()["id"].(string)
+		long := strings.Repeat("é", 3000)
+		values := []string{`null`, `true`, `0`, `-1.5e300`, `""`, `" "`, `"x"`, `"` + long + `"`, `"\u0000"`, `"\ud800"`, `[]`, `[null]`,
+			`[1]`, `["x"]`, `["` + long + `"]`, `{}`, `{"a":1}`, `[{}]`, `[{"role":"Admin"}]`, `[{"system":"` + long + `","value":"x"}]`,
+			`{"primaryNumber":"` + long + `"}`, `{"extension":"x"}`, `{"location":"\u0000"}`}
+		endpoints := []struct {
+			method, path string
+			fields       []string
+			array        bool
+		}{
+			{"PATCH", "/api/v1/users/" + id, []string{"name", "email", "roles", "grants", "agentIds", "teams", "voice", "password"}, false},
+			{"POST", "/api/v1/invitations", []string{"name", "email", "roles", "teams", "agentIds"}, true},
+			{"POST", "/api/v1/owner", []string{"userId", "formerOwner"}, false},
+			{"POST", "/api/v1/roles", []string{"name", "description", "permissions", "scope"}, false},
+			{"PATCH", "/api/v1/roles/" + role, []string{"name", "description", "permissions", "scope"}, false},
+			{"POST", "/api/v1/accounts", []string{"name", "kind", "parentId"}, false},
+			{"PATCH", "/api/v1/accounts/" + node, []string{"name", "parentId"}, false},
+			{"POST", "/api/v1/teams", []string{"name", "groupId"}, false},
+			{"PATCH", "/api/v1/teams/" + team, []string{"name", "groupId"}, false},
+			{"PUT", "/api/v1/teams/" + team + "/members/" + id, []string{"leader"}, false},
+			{"POST", "/api/v1/numbers", []string{"number"}, false},
+			{"POST", "/api/v1/locations", []string{"name", "address"}, false},
+			{"PATCH", "/api/v1/locations/" + loc, []string{"name", "address"}, false},
+		}
+		for _, ep := range endpoints {
+			for _, f := range ep.fields {
+				for _, v := range values {
+					body := `{"` + f + `":` + v + `}`
+					if ep.array {
+						body = "[" + body + "]"
+					}
+					r := o.do(ep.method, ep.path, body)
+					if r.status >= 500 {
+						t.Errorf("%s %s %.200s: %d %s", ep.method, ep.path, body, r.status, r.body)
+					}
+				}
+			}
+		}
+		// The Owner is still the Owner and signed in.
+		o.get("/api/v1/me").want(200)
+	})
+}

@@ -53,9 +53,9 @@ func readBody(r *http.Request) (json.RawMessage, error) {
 }
 
 // readOptionalBody is readBody for endpoints whose body may be left out:
-// no body reads as {}.
+// no body (whatever the Content-Type says) reads as {}.
 func readOptionalBody(r *http.Request) (json.RawMessage, error) {
-	if r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+	if r.ContentLength == 0 {
 		return json.RawMessage("{}"), nil
 	}
 	return readBody(r)
