@@ -1,0 +1,223 @@
+package portal_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth2-proxy/mockoidc"
+)
+
+func TestLinkSignInAndEveryPage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		c := e.signedIn()
+		for _, p := range []string{"/portal/", "/portal/users", "/portal/users?state=invited", "/portal/users/" + e.owner,
+			"/portal/invite", "/portal/roles", "/portal/accounts", "/portal/teams", "/portal/numbers", "/portal/connections",
+			"/portal/settings", "/portal/audit", "/portal/myteam"} {
+			status, body, resp := get(t, c, e.srv.URL+p)
+			if status != http.StatusOK {
+				t.Errorf("GET %s: %d\n%s", p, status, body)
+				continue
+			}
+			if !strings.Contains(body, "Sign out") {
+				t.Errorf("GET %s: no Sign out control", p)
+			}
+			csp := resp.Header.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "script-src 'self'") {
+				t.Errorf("GET %s: CSP %q", p, csp)
+			}
+		}
+	})
+}
+
+func TestWithoutSessionGoesToSignIn(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.browser()
+	status, body, resp := get(t, c, e.srv.URL+"/portal/users?state=invited")
+	if status != http.StatusOK || resp.Request.URL.Path != "/portal/login" || resp.Request.URL.Query().Get("next") != "/portal/users?state=invited" {
+		t.Fatalf("got %d at %s", status, resp.Request.URL)
+	}
+	if !strings.Contains(body, "account name or work email") {
+		t.Fatalf("no tenant question:\n%s", body)
+	}
+	// A POST without a session changes nothing and says so.
+	status, _ = post(t, c, e.srv.URL+"/portal/users/"+e.owner+"/deactivate", nil)
+	if status != http.StatusUnauthorized {
+		t.Fatalf("POST without session: %d", status)
+	}
+}
+
+// oidcSignIn signs in through the tenant's mock provider as u, starting at
+// /portal/login?tenant=T, and returns where the browser ends and the page.
+func (e *env) oidcSignIn(c *http.Client, u *mockoidc.MockUser, next string) (int, string, *http.Response) {
+	e.t.Helper()
+	e.oidc.QueueUser(u)
+	q := url.Values{"tenant": {e.tenant.Name}}
+	if next != "" {
+		q.Set("next", next)
+	}
+	return get(e.t, c, e.srv.URL+"/portal/login?"+q.Encode())
+}
+
+func TestOIDCSignIn(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		e.user("admin@example.com", "Admin")
+		c := e.browser()
+		status, body, resp := e.oidcSignIn(c, &mockoidc.MockUser{Subject: "sub-admin", Email: "admin@example.com", EmailVerified: true}, "/portal/users")
+		if status != http.StatusOK || resp.Request.URL.Path != "/portal/users" || !strings.Contains(body, "Sign out") {
+			t.Fatalf("OIDC sign-in: %d at %s\n%s", status, resp.Request.URL, body)
+		}
+		u, err := e.st.Reader().FindUserBySubject(t.Context(), e.tenant.ID, "sub-admin")
+		if err != nil || u.LastLoginAt == nil {
+			t.Fatalf("subject not linked or no last login: %v %+v", err, u)
+		}
+	})
+}
+
+func TestOIDCRefusals(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	e.user("agent@example.com", "Agent")
+	inactive := e.user("gone@example.com", "Admin")
+	if _, err := e.svc.Deactivate(t.Context(), ownerActor(e), e.tenant.ID, inactive); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		u    *mockoidc.MockUser
+		want string
+	}{
+		{"stranger", &mockoidc.MockUser{Subject: "s1", Email: "stranger@elsewhere.example", EmailVerified: true}, "is not a user of this account"},
+		{"unverified", &mockoidc.MockUser{Subject: "s2", Email: "owner@example.com", EmailVerified: false}, "has not verified your email"},
+		{"inactive", &mockoidc.MockUser{Subject: "s3", Email: "gone@example.com", EmailVerified: true}, "inactive"},
+		{"no portal role", &mockoidc.MockUser{Subject: "s4", Email: "agent@example.com", EmailVerified: true}, "no role that may use the portal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := e.browser()
+			status, body, _ := e.oidcSignIn(c, tc.u, "")
+			if status != http.StatusForbidden || !strings.Contains(body, tc.want) || !strings.Contains(body, "Sign-in refused") {
+				t.Fatalf("%d, want 403 with %q:\n%s", status, tc.want, body)
+			}
+			for _, ck := range c.Jar.Cookies(mustURL(e.srv.URL + "/portal/")) {
+				if ck.Name == "scimd_session" {
+					t.Fatalf("a refused sign-in set a session cookie")
+				}
+			}
+		})
+	}
+	es, err := e.svc.Audit(t.Context(), ownerActor(e), e.tenant.ID, auditQuery())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := 0
+	for _, x := range es {
+		if x.Action == "signin.refused" {
+			refused++
+		}
+	}
+	if refused != 4 {
+		t.Fatalf("%d refusals audited, want 4", refused)
+	}
+}
+
+func TestReplayedStateRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.browser()
+	// Stop at the callback to replay it.
+	var callback *url.URL
+	c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if r.URL.Path == "/portal/oidc/callback" && callback == nil {
+			callback = r.URL
+		}
+		return nil
+	}
+	status, _, resp := e.oidcSignIn(c, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, "")
+	if status != http.StatusOK || resp.Request.URL.Path != "/portal/" {
+		t.Fatalf("first sign-in: %d at %s", status, resp.Request.URL)
+	}
+	if callback == nil || callback.Query().Get("state") == "" {
+		t.Fatal("no callback seen")
+	}
+	status, body, _ := get(t, c, callback.String())
+	if status != http.StatusBadRequest || !strings.Contains(body, "used already") {
+		t.Fatalf("replayed callback: %d\n%s", status, body)
+	}
+	// A callback in another browser (login CSRF) is refused as well.
+	c2 := e.browser()
+	c2.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if r.URL.Path == "/portal/oidc/callback" {
+			callback = r.URL
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	e.oidcSignIn(c2, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, "")
+	status, body, _ = get(t, e.browser(), callback.String())
+	if status != http.StatusBadRequest || !strings.Contains(body, "another browser") {
+		t.Fatalf("callback in another browser: %d\n%s", status, body)
+	}
+}
+
+func TestCrossSitePostRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	victim := e.user("victim@example.com", "User")
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/portal/users/"+victim+"/deactivate", strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d", resp.StatusCode)
+	}
+	u, _ := e.st.Reader().GetUser(t.Context(), e.tenant.ID, victim, 0)
+	if u.State != "active" {
+		t.Fatalf("cross-site POST deactivated the user")
+	}
+}
+
+func TestNoOpenRedirect(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	e.user("admin@example.com", "Admin")
+	for _, next := range []string{"https://evil.example/", "//evil.example/portal/", "/\\evil.example", "/portal/../../x", "javascript:alert(1)", "/elsewhere"} {
+		c := e.browser()
+		status, _, resp := e.oidcSignIn(c, &mockoidc.MockUser{Subject: "sa", Email: "admin@example.com", EmailVerified: true}, next)
+		if status != http.StatusOK || resp.Request.URL.Host != mustURL(e.srv.URL).Host || resp.Request.URL.Path != "/portal/" {
+			t.Errorf("next=%q: ended at %s (%d)", next, resp.Request.URL, status)
+		}
+	}
+}
+
+func TestSessionIDChangesAtSignIn(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	before := sessionCookie(c, e)
+	e.oidcSignIn(c, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, "")
+	after := sessionCookie(c, e)
+	if before == "" || after == "" || before == after {
+		t.Fatalf("session id before %q after %q", before, after)
+	}
+	if _, _, err := e.svc.Session(t.Context(), before, ""); err == nil {
+		t.Fatal("the session before sign-in still works")
+	}
+}
+
+func TestSignOut(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	token := sessionCookie(c, e)
+	status, body := post(t, c, e.srv.URL+"/portal/logout", nil)
+	if status != http.StatusOK || !strings.Contains(body, "You are signed out") {
+		t.Fatalf("sign out: %d\n%s", status, body)
+	}
+	if _, _, err := e.svc.Session(t.Context(), token, ""); err == nil {
+		t.Fatal("the session survives sign-out")
+	}
+	_, _, resp := get(t, c, e.srv.URL+"/portal/users")
+	if resp.Request.URL.Path != "/portal/login" {
+		t.Fatalf("after sign-out /portal/users ends at %s", resp.Request.URL)
+	}
+}
