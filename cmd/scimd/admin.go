@@ -136,7 +136,7 @@ func tenantCmd() *cobra.Command {
 		},
 	}
 	dbFlag(list, &db)
-	cmd.AddCommand(create, list, tenantDeleteCmd())
+	cmd.AddCommand(create, list, tenantDeleteCmd(), tenantOIDCCmd())
 	return cmd
 }
 
