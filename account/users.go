@@ -49,10 +49,17 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in U
 		if err := tx.InsertUser(ctx, u); err != nil {
 			return err
 		}
-		if _, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain); err != nil {
+		domainChanged, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain)
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, userChanges(nil, u))
+		c := userChanges(nil, u)
+		if domainChanged {
+			if c, err = withDomain(ctx, tx, tenantID, u.ID, nil, c); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, c)
 	})
 	if err != nil {
 		return nil, err
@@ -202,7 +209,13 @@ func (s *Service) updateUser(ctx context.Context, a Actor, tenantID, id string, 
 			case old.State == store.StateInactive && u.State != store.StateInactive:
 				action = ActUserReactivated
 			}
-			return s.audit(ctx, tx, a, tenantID, action, "User", id, userChanges(old, u))
+			c := userChanges(old, u)
+			if domainChanged {
+				if c, err = withDomain(ctx, tx, tenantID, id, old.Domain, c); err != nil {
+					return err
+				}
+			}
+			return s.audit(ctx, tx, a, tenantID, action, "User", id, c)
 		},
 	})
 	if err != nil {
