@@ -14,6 +14,7 @@ import (
 	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/adminapi"
 	"github.com/scimd/scimd/mailer"
+	"github.com/scimd/scimd/portal"
 	"github.com/scimd/scimd/scim"
 	"github.com/scimd/scimd/store"
 	"github.com/scimd/scimd/store/sqlstore"
@@ -105,6 +106,7 @@ func newApp(ctx context.Context, o serveOptions, st *sqlstore.Store, publicURL s
 	mux.Handle("/", scim.NewServer(cfg).Handler())
 	mux.Handle("/api/", api.Handler())
 	mux.Handle(adminapi.LinkPath, api.LinkHandler())
+	mux.Handle("/portal/", portal.New(portal.Config{Accounts: svc, Logger: log, PublicURL: publicURL, Secure: strings.HasPrefix(publicURL, "https://")}).Handler())
 	return &app{handler: mux, accounts: svc, mail: send, retention: o.domain.auditRetention, log: log}, nil
 }
 
