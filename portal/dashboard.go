@@ -2,6 +2,7 @@ package portal
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -22,7 +23,11 @@ type auditRow struct {
 func auditRows(es []store.AuditEntry) []auditRow {
 	out := make([]auditRow, 0, len(es))
 	for _, e := range es {
-		out = append(out, auditRow{At: e.At, Actor: e.ActorName, Kind: e.ActorKind, Action: e.Action,
+		actor := e.ActorName
+		if actor == "" {
+			actor = e.ActorKind + " " + e.ActorID
+		}
+		out = append(out, auditRow{At: e.At, Actor: actor, Kind: e.ActorKind, Action: e.Action,
 			Resource: e.ResourceType, ResourceID: e.ResourceID, Changes: changesText(e.Changes)})
 	}
 	return out
@@ -67,23 +72,35 @@ func short(v any) string {
 // connection is an IdP connection (a token) with its health.
 type connection struct {
 	T       store.Token
+	H       store.TokenHealth
+	Label   string
 	Status  string
 	Healthy bool
 }
 
-func connections(toks []store.Token, now time.Time) []connection {
-	out := make([]connection, 0, len(toks))
-	for _, t := range toks {
-		c := connection{T: t}
+// quietAfter is how long without a request makes a connection look
+// stalled: Entra ID provisions every 40 minutes, Okta on every change.
+const quietAfter = 48 * time.Hour
+
+func connections(hs []account.TokenHealth, now time.Time) []connection {
+	out := make([]connection, 0, len(hs))
+	for _, h := range hs {
+		t := h.Token
+		c := connection{T: t, H: h.TokenHealth, Label: t.Label}
+		if c.Label == "" {
+			c.Label = "token " + t.ID
+		}
 		switch {
 		case t.RevokedAt != nil:
 			c.Status = "revoked"
 		case t.ExpiresAt != nil && now.After(*t.ExpiresAt):
 			c.Status = "expired"
-		case t.LastUsedAt == nil:
-			c.Status = "never used"
-		case now.Sub(*t.LastUsedAt) > 48*time.Hour:
-			c.Status = "quiet for over two days"
+		case h.LastUsedAt == nil:
+			c.Status = "no request yet"
+		case h.LastErrorAt != nil && now.Sub(*h.LastErrorAt) < time.Hour:
+			c.Status = fmt.Sprintf("failing: last error %d at %s", h.LastErrorStatus, h.LastErrorAt.UTC().Format("15:04 UTC"))
+		case now.Sub(*h.LastUsedAt) > quietAfter:
+			c.Status = "no request for over two days"
 		default:
 			c.Status, c.Healthy = "receiving requests", true
 		}
@@ -122,8 +139,8 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, m *me) {
 		p.fail(w, r, m, err)
 		return
 	}
-	if toks, err := p.acct.Tokens(ctx, m.Actor, m.tenant()); err == nil {
-		d.Connections = connections(toks, time.Now())
+	if hs, err := p.acct.TokenHealth(ctx, m.Actor, m.tenant()); err == nil {
+		d.Connections = connections(hs, time.Now())
 	} else if account.KindOf(err) != account.Forbidden {
 		p.fail(w, r, m, err)
 		return
@@ -134,11 +151,11 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, m *me) {
 }
 
 type auditData struct {
-	Rows          []auditRow
-	Actor, User   string
-	Since         string
-	Before        string
-	Next          string
+	Rows        []auditRow
+	Actor, User string
+	Since       string
+	Before      string
+	Next        string
 }
 
 // audit is GET /portal/audit?actor=&user=&since=&before=: the audit log,

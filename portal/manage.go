@@ -261,12 +261,12 @@ func (p *Portal) connections(w http.ResponseWriter, r *http.Request, m *me) {
 }
 
 func (p *Portal) renderConnections(w http.ResponseWriter, r *http.Request, m *me, newToken string) {
-	toks, err := p.acct.Tokens(r.Context(), m.Actor, m.tenant())
+	hs, err := p.acct.TokenHealth(r.Context(), m.Actor, m.tenant())
 	if err != nil {
 		p.fail(w, r, m, err)
 		return
 	}
-	d := connectionsData{BaseURL: p.publicURL + "/scim/v2", Connections: connections(toks, time.Now()), NewToken: newToken, IdPs: store.IdPs}
+	d := connectionsData{BaseURL: p.publicURL + "/scim/v2", Connections: connections(hs, time.Now()), NewToken: newToken, IdPs: store.IdPs}
 	v := view{Title: "SCIM connections", Me: m, Nav: "connections", Data: d}
 	p.flash(w, r, &v)
 	p.page(w, r, http.StatusOK, "connections", v)

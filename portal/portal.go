@@ -165,12 +165,12 @@ func requestID(ctx context.Context) string {
 // securityHeaders go on every answer: no inline script or style, no
 // framing, no referrer leaking tokens in query strings.
 var securityHeaders = map[string]string{
-	"Content-Security-Policy": cspSelf,
-	"X-Frame-Options":         "DENY",
-	"X-Content-Type-Options":  "nosniff",
-	"Referrer-Policy":         "no-referrer",
+	"Content-Security-Policy":    cspSelf,
+	"X-Frame-Options":            "DENY",
+	"X-Content-Type-Options":     "nosniff",
+	"Referrer-Policy":            "no-referrer",
 	"Cross-Origin-Opener-Policy": "same-origin",
-	"Cache-Control":           "no-store",
+	"Cache-Control":              "no-store",
 }
 
 // The Content-Security-Policy: no inline script or style, nothing from

@@ -18,7 +18,7 @@ const usersPageSize = 50
 // userRow is one line of the users list (and of its CSV export).
 type userRow struct {
 	ID, Name, Email, Roles, State, LastLogin, Source string
-	Owner                                           bool
+	Owner                                            bool
 }
 
 type usersData struct {

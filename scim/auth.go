@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -170,7 +171,11 @@ func (s *Server) auth(next http.Handler) http.Handler {
 				return
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, &principal{token: tok})))
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, principalKey, &principal{token: tok})))
+		if s.acct != nil {
+			s.acct.TokenUsed(tok, cmp.Or(sw.status, http.StatusOK)) // the portal's connection health
+		}
 	})
 }
 
