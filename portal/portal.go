@@ -132,6 +132,7 @@ func (p *Portal) routes() {
 	a("GET /portal/users.csv", p.usersCSV)
 	a("GET /portal/users/{id}", p.user)
 	a("POST /portal/users/{id}/roles", p.setRoles)
+	a("POST /portal/users/{id}/domain", p.setDomain)
 	a("POST /portal/users/{id}/{action}", p.userAction)
 	a("GET /portal/invite", p.invitePage)
 	a("POST /portal/invite", p.invite)

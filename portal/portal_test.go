@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/scimd/scimd/account"
+	"github.com/scimd/scimd/store"
 )
 
 func TestLinkSignInAndEveryPage(t *testing.T) {
@@ -220,4 +223,54 @@ func TestSignOut(t *testing.T) {
 	if resp.Request.URL.Path != "/portal/login" {
 		t.Fatalf("after sign-out /portal/users ends at %s", resp.Request.URL)
 	}
+}
+
+func TestUserPageDomainForms(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		c := e.signedIn()
+		agent := e.user("agent@example.com", "Agent")
+		lead := e.user("lead@example.com", "Team Leader")
+		team, err := e.svc.CreateTeam(t.Context(), account.Operator(), e.tenant.ID, store.Team{Name: "Night shift"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ParkNumber(t.Context(), account.Operator(), e.tenant.ID, "+1 415 555 0100"); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := get(t, c, e.srv.URL+"/portal/users/"+agent)
+		if !strings.Contains(body, "Agent IDs of this Agent") || strings.Contains(body, "Teams this Team Leader is on") {
+			t.Fatalf("agent's page: pickers wrong")
+		}
+		_, body = post(t, c, e.srv.URL+"/portal/users/"+agent+"/domain", url.Values{"part": {"agents"}, "system": {"voice"}, "value": {"A-100"}})
+		if !strings.Contains(body, "Agent IDs saved.") || !strings.Contains(body, "A-100") {
+			t.Fatalf("agent ID not saved:\n%s", body)
+		}
+		// The same agent ID for another user is refused with the domain's message.
+		other := e.user("agent2@example.com", "Agent")
+		_, body = post(t, c, e.srv.URL+"/portal/users/"+other+"/domain", url.Values{"part": {"agents"}, "system": {"voice"}, "value": {"A-100"}})
+		if !strings.Contains(body, "belongs to one user at a time") {
+			t.Fatalf("duplicate agent ID:\n%s", body)
+		}
+		_, body, _ = get(t, c, e.srv.URL+"/portal/users/"+lead)
+		if !strings.Contains(body, "Teams this Team Leader is on") {
+			t.Fatal("no team picker for a Team Leader")
+		}
+		_, body = post(t, c, e.srv.URL+"/portal/users/"+lead+"/domain", url.Values{"part": {"teams"}, "team": {team.ID}, "leader": {"on"}})
+		if !strings.Contains(body, "Teams saved.") || !strings.Contains(body, "Night shift (leader)") {
+			t.Fatalf("team not saved:\n%s", body)
+		}
+		_, body = post(t, c, e.srv.URL+"/portal/users/"+agent+"/domain", url.Values{"part": {"voice"}, "primary": {"+14155550100"}})
+		if !strings.Contains(body, "Voice settings saved.") || !strings.Contains(body, "<dd>&#43;14155550100</dd>") {
+			t.Fatalf("voice not saved:\n%s", body)
+		}
+		// The Team Leader signs in and gets My Team only.
+		lc := e.browser()
+		_, body, resp := e.oidcSignIn(lc, &mockoidc.MockUser{Subject: "lead", Email: "lead@example.com", EmailVerified: true}, "")
+		if resp.Request.URL.Path != "/portal/myteam" || !strings.Contains(body, "Night shift") {
+			t.Fatalf("team leader lands at %s:\n%s", resp.Request.URL, body)
+		}
+		if status, _, _ := get(t, lc, e.srv.URL+"/portal/users"); status != http.StatusForbidden {
+			t.Fatalf("team leader reads the users list: %d", status)
+		}
+	})
 }

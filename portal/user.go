@@ -23,6 +23,7 @@ type userData struct {
 	// MeOwner is true when the member looking is the Owner.
 	MeOwner bool
 	Self    bool
+	Domain  domainData
 }
 
 // user is GET /portal/users/{id}.
@@ -61,6 +62,10 @@ func (p *Portal) user(w http.ResponseWriter, r *http.Request, m *me) {
 		if n.ID != m.tenant() {
 			d.NodeNames[n.ID] = n.Name
 		}
+	}
+	if d.Domain, err = p.domainFor(r, m, d.Access); err != nil {
+		p.fail(w, r, m, err)
+		return
 	}
 	if mine, err := p.acct.Access(ctx, m.Actor, m.tenant(), m.Signed.User.ID); err == nil {
 		d.MeOwner = mine.Owner
