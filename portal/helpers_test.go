@@ -35,14 +35,18 @@ type env struct {
 
 var tenantSeq atomic.Int64
 
-func newEnv(t testing.TB, backend string) *env {
+func newEnv(t testing.TB, backend string, opts ...func(*account.Config)) *env {
 	t.Helper()
 	st := sqltest.Open(t, backend)
 	var h atomic.Pointer[http.Handler]
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := account.New(account.Config{Store: st, PasswordCost: 4, PublicURL: srv.URL, Logger: log})
+	cfg := account.Config{Store: st, PasswordCost: 4, PublicURL: srv.URL, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	svc := account.New(cfg)
 	p := portal.New(portal.Config{Accounts: svc, Logger: log, PublicURL: srv.URL})
 	mux := http.NewServeMux()
 	mux.Handle("/portal/", p.Handler())
@@ -60,9 +64,9 @@ func newEnv(t testing.TB, backend string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := m.Config()
+	mc := m.Config()
 	if err := svc.UpdateSettings(ctx, account.Operator(), e.tenant.ID, func(s *store.TenantSettings) error {
-		s.OIDC = &store.OIDCSettings{Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret}
+		s.OIDC = &store.OIDCSettings{Issuer: mc.Issuer, ClientID: mc.ClientID, ClientSecret: mc.ClientSecret}
 		return nil
 	}); err != nil {
 		t.Fatal(err)

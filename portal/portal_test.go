@@ -1,10 +1,13 @@
 package portal_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
 
@@ -273,4 +276,210 @@ func TestUserPageDomainForms(t *testing.T) {
 			t.Fatalf("team leader reads the users list: %d", status)
 		}
 	})
+}
+
+func TestPasswordSignIn(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	admin := e.user("admin@example.com", "Admin")
+	pw := "Corr3ctHorse"
+	if _, err := e.svc.UpdateUser(t.Context(), account.Operator(), e.tenant.ID, admin, account.AnyVersion, func(u *store.User) (account.UserInput, error) {
+		return account.UserInput{User: u, Password: &pw}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.browser()
+	form := url.Values{"tenant_id": {e.tenant.ID}, "login": {"admin@example.com"}, "password": {pw}, "next": {"/portal/audit"}}
+	// The tenant does not allow passwords yet.
+	status, body := post(t, c, e.srv.URL+"/portal/login/password", form)
+	if status != http.StatusForbidden || !strings.Contains(body, "signs in with its identity provider") {
+		t.Fatalf("password while not allowed: %d\n%s", status, body)
+	}
+	if err := e.svc.UpdateSettings(t.Context(), account.Operator(), e.tenant.ID, func(s *store.TenantSettings) error {
+		s.PasswordSignIn = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// ?password=1 shows the password form even with an IdP.
+	_, body, _ = get(t, c, e.srv.URL+"/portal/login?tenant="+e.tenant.Name+"&password=1")
+	if !strings.Contains(body, `name="password"`) {
+		t.Fatalf("no password form:\n%s", body)
+	}
+	wrong := url.Values{"tenant_id": {e.tenant.ID}, "login": {"admin@example.com"}, "password": {"nope"}}
+	if status, body := post(t, c, e.srv.URL+"/portal/login/password", wrong); status != http.StatusForbidden || !strings.Contains(body, "login or the password is wrong") {
+		t.Fatalf("wrong password: %d\n%s", status, body)
+	}
+	status, body, _ = func() (int, string, *http.Response) {
+		resp, err := c.PostForm(e.srv.URL+"/portal/login/password", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.Request.URL.Path != "/portal/audit" {
+			t.Fatalf("after password sign-in at %s", resp.Request.URL)
+		}
+		return resp.StatusCode, "", resp
+	}()
+	if status != http.StatusOK || sessionCookie(c, e) == "" {
+		t.Fatalf("password sign-in: %d", status)
+	}
+}
+
+func TestInvitationAcceptance(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	status, body := post(t, c, e.srv.URL+"/portal/invite", url.Values{"name0": {"Ann"}, "email0": {"ann@example.com"}, "role0": {"Admin"},
+		"name1": {"Bob"}, "email1": {"bob@example.com"}, "role1": {"User"}, "email2": {"not an email"}})
+	if status != http.StatusBadRequest || !strings.Contains(body, "not an email") {
+		t.Fatalf("a bad row must refuse the batch: %d\n%s", status, body)
+	}
+	if _, err := e.st.Reader().FindUser(t.Context(), e.tenant.ID, "ann@example.com"); err == nil {
+		t.Fatal("a refused batch invited someone")
+	}
+	status, body = post(t, c, e.srv.URL+"/portal/invite", url.Values{"name0": {"Ann"}, "email0": {"ann@example.com"}, "role0": {"Admin"},
+		"name1": {"Bob"}, "email1": {"bob@example.com"}, "role1": {"User"}})
+	if status != http.StatusOK || !strings.Contains(body, "Invited 2 people") || !strings.Contains(body, "ann@example.com") {
+		t.Fatalf("invite: %d\n%s", status, body)
+	}
+	ann, bob := invitation(t, e, "ann@example.com"), invitation(t, e, "bob@example.com")
+
+	// Ann signs in at the IdP as someone else: refused, the invitation stays.
+	a := e.browser()
+	_, body, _ = get(t, a, ann)
+	if !strings.Contains(body, "Accept by signing in as ann@example.com") {
+		t.Fatalf("invitation page:\n%s", body)
+	}
+	token := mustURL(ann).Query().Get("token")
+	e.oidc.QueueUser(&mockoidc.MockUser{Subject: "mallory", Email: "mallory@example.com", EmailVerified: true})
+	status, body = post(t, a, e.srv.URL+"/portal/invitations/oidc", url.Values{"token": {token}})
+	if status != http.StatusForbidden || !strings.Contains(body, "The invitation is for ann@example.com") {
+		t.Fatalf("wrong identity: %d\n%s", status, body)
+	}
+	e.oidc.QueueUser(&mockoidc.MockUser{Subject: "ann-sub", Email: "Ann@Example.com", EmailVerified: true})
+	status, body = post(t, a, e.srv.URL+"/portal/invitations/oidc", url.Values{"token": {token}})
+	if status != http.StatusOK || !strings.Contains(body, "Dashboard") {
+		t.Fatalf("accept by OIDC: %d\n%s", status, body)
+	}
+	if u, _ := e.st.Reader().FindUserBySubject(t.Context(), e.tenant.ID, "ann-sub"); u == nil || u.State != "active" {
+		t.Fatalf("Ann not active and linked: %+v", u)
+	}
+	// The link is used up.
+	if status, body, _ := get(t, e.browser(), ann); status != http.StatusNotFound || !strings.Contains(body, "not valid") {
+		t.Fatalf("used invitation: %d\n%s", status, body)
+	}
+
+	// Bob creates a password; the policy applies.
+	b := e.browser()
+	btok := mustURL(bob).Query().Get("token")
+	if status, body := post(t, b, e.srv.URL+"/portal/invitations/accept", url.Values{"token": {btok}, "password": {"abc"}, "confirm": {"abc"}}); status != http.StatusBadRequest || !strings.Contains(body, "at least 8 characters") {
+		t.Fatalf("weak password: %d\n%s", status, body)
+	}
+	if status, body := post(t, b, e.srv.URL+"/portal/invitations/accept", url.Values{"token": {btok}, "password": {"Abcdefg1"}, "confirm": {"Abcdefg2"}}); status != http.StatusBadRequest || !strings.Contains(body, "differ") {
+		t.Fatalf("mismatch: %d\n%s", status, body)
+	}
+	if status, body := post(t, b, e.srv.URL+"/portal/invitations/accept", url.Values{"token": {btok}, "password": {"Abcdefg1"}, "confirm": {"Abcdefg1"}}); status != http.StatusOK || !strings.Contains(body, "Your invitation is accepted") {
+		t.Fatalf("accept by password: %d\n%s", status, body)
+	}
+}
+
+// invitation finds the invitation link in the outbox.
+func invitation(t *testing.T, e *env, to string) string {
+	t.Helper()
+	ms, err := e.st.Reader().Mails(t.Context(), e.tenant.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.To == to {
+			i := strings.Index(m.Body, e.srv.URL+"/portal/invitations/accept?token=")
+			if i >= 0 {
+				return strings.Fields(m.Body[i:])[0]
+			}
+		}
+	}
+	t.Fatalf("no invitation mail to %s", to)
+	return ""
+}
+
+func TestLinkHEADDoesNotUseIt(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	l := e.link("owner@example.com")
+	resp, err := http.Head(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if status, _, resp := get(t, e.browser(), l); status != http.StatusOK || resp.Request.URL.Path != "/portal/" {
+		t.Fatalf("link after HEAD: %d at %s", status, resp.Request.URL)
+	}
+	if status, body, _ := get(t, e.browser(), l); status != http.StatusUnauthorized || !strings.Contains(body, "used already") {
+		t.Fatalf("second use: %d\n%s", status, body)
+	}
+}
+
+func TestUsersListPagingAndCSV(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for i := range 60 {
+		e.user(fmt.Sprintf("person%02d@example.com", i), "User")
+	}
+	e.user("=cmd@example.com", "User")
+	c := e.signedIn()
+	_, body, _ := get(t, c, e.srv.URL+"/portal/users")
+	if !strings.Contains(body, "62 users") || !strings.Contains(body, "Next page") {
+		t.Fatalf("first page:\n%s", body)
+	}
+	i := strings.Index(body, `after=`)
+	after := body[i+len("after=") : i+strings.IndexAny(body[i:], `"&`)]
+	_, body2, _ := get(t, c, e.srv.URL+"/portal/users?after="+after)
+	if strings.Contains(body2, "Next page") || !strings.Contains(body2, "=cmd@example.com") || strings.Contains(body2, "person00@") {
+		t.Fatalf("second page:\n%s", body2)
+	}
+	if status, _, _ := get(t, c, e.srv.URL+"/portal/users?after=garbage!"); status != http.StatusBadRequest {
+		t.Fatalf("bad cursor: %d", status)
+	}
+	status, csv, resp := get(t, c, e.srv.URL+"/portal/users.csv?q=example.com")
+	if status != http.StatusOK || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+		t.Fatalf("csv: %d %s", status, resp.Header.Get("Content-Type"))
+	}
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 63 || !strings.HasPrefix(lines[0], "id,name,email,roles,state,last_login,source") {
+		t.Fatalf("csv has %d lines; first %q", len(lines), lines[0])
+	}
+	if !strings.Contains(csv, ",'=cmd@example.com,") {
+		t.Fatal("a cell starting with = is not defused")
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	var now atomic.Int64
+	now.Store(time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC).UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()) }
+	advance := func(d time.Duration) { now.Add(int64(d)) }
+	e := newEnv(t, "sqlite", func(c *account.Config) { c.Now = clock })
+	alive := func(c *http.Client) bool {
+		_, _, resp := get(t, c, e.srv.URL+"/portal/users")
+		return resp.Request.URL.Path == "/portal/users"
+	}
+	// Idle: 30 minutes without a request end the session.
+	c := e.signedIn()
+	advance(29 * time.Minute)
+	if !alive(c) {
+		t.Fatal("ended before the idle timeout")
+	}
+	advance(31 * time.Minute)
+	if alive(c) {
+		t.Fatal("alive after 31 idle minutes")
+	}
+	// Absolute: 12 hours after sign-in, however busy.
+	c = e.signedIn()
+	for range 35 {
+		advance(20 * time.Minute)
+		if !alive(c) {
+			t.Fatal("a busy session ended before 12 hours")
+		}
+	}
+	advance(21 * time.Minute)
+	if alive(c) {
+		t.Fatal("alive after 12 hours")
+	}
 }
