@@ -158,12 +158,24 @@ type auditData struct {
 	Next        string
 }
 
+// userRef turns a login (an email) typed into the audit filter into the
+// user's id; anything else is taken as an id (of a user, a token, a job).
+func (p *Portal) userRef(r *http.Request, m *me, ref string) string {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, "@") {
+		if u, err := p.acct.Store().Reader().FindUser(r.Context(), m.tenant(), ref); err == nil {
+			return u.ID
+		}
+	}
+	return ref
+}
+
 // audit is GET /portal/audit?actor=&user=&since=&before=: the audit log,
 // newest first, filtered by actor, user and time.
 func (p *Portal) audit(w http.ResponseWriter, r *http.Request, m *me) {
 	q := r.URL.Query()
 	d := auditData{Actor: limit(q.Get("actor"), 100), User: limit(q.Get("user"), 100), Since: limit(q.Get("since"), 40)}
-	aq := account.AuditQuery{ActorID: d.Actor, ResourceID: d.User, Limit: 100}
+	aq := account.AuditQuery{ActorID: p.userRef(r, m, d.Actor), ResourceID: p.userRef(r, m, d.User), Limit: 100}
 	if d.Since != "" {
 		t, err := time.Parse("2006-01-02", d.Since)
 		if err != nil {

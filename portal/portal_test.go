@@ -483,3 +483,22 @@ func TestSessionTimeouts(t *testing.T) {
 		t.Fatal("alive after 12 hours")
 	}
 }
+
+func TestAuditFilter(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	ann := e.user("ann@example.com", "User")
+	e.user("bob@example.com", "User")
+	c := e.signedIn()
+	post(t, c, e.srv.URL+"/portal/users/"+ann+"/deactivate", nil)
+	_, body, _ := get(t, c, e.srv.URL+"/portal/audit?user=ann@example.com")
+	if !strings.Contains(body, "user.deactivated") || strings.Contains(body, "bob@example.com") {
+		t.Fatalf("audit for ann:\n%s", body)
+	}
+	_, body, _ = get(t, c, e.srv.URL+"/portal/audit?actor=owner@example.com")
+	if !strings.Contains(body, "user.deactivated") || strings.Contains(body, "user.created") {
+		t.Fatalf("audit by the Owner:\n%s", body)
+	}
+	if status, _, _ := get(t, c, e.srv.URL+"/portal/audit?since=yesterday"); status != http.StatusBadRequest {
+		t.Fatalf("bad date: %d", status)
+	}
+}
