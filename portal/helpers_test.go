@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -31,6 +32,7 @@ type env struct {
 	oidc   *mockoidc.MockOIDC
 	tenant store.Tenant
 	owner  string
+	tamper atomic.Pointer[func(*http.Request)]
 }
 
 var tenantSeq atomic.Int64
@@ -53,12 +55,29 @@ func newEnv(t testing.TB, backend string, opts ...func(*account.Config)) *env {
 	var hh http.Handler = mux
 	h.Store(&hh)
 
-	m, err := mockoidc.Run()
+	e := &env{t: t, st: st, svc: svc, srv: srv}
+	m, err := mockoidc.NewServer(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// tamper lets a test change what reaches the provider.
+	m.AddMiddleware(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if f := e.tamper.Load(); f != nil {
+				(*f)(r)
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Start(ln, nil); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { m.Shutdown() })
-	e := &env{t: t, st: st, svc: svc, srv: srv, oidc: m}
+	e.oidc = m
 	ctx := t.Context()
 	e.tenant, err = st.CreateTenant(ctx, fmt.Sprintf("acme%d", tenantSeq.Add(1)))
 	if err != nil {

@@ -502,3 +502,41 @@ func TestAuditFilter(t *testing.T) {
 		t.Fatalf("bad date: %d", status)
 	}
 }
+
+// TestNonceAndPKCE: the authorization request carries an S256 code
+// challenge and a nonce, and an ID token with another nonce (as a replayed
+// token would have) is refused.
+func TestNonceAndPKCE(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var seen url.Values
+	tamper := func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/authorize") {
+			seen = r.URL.Query()
+		}
+	}
+	e.tamper.Store(&tamper)
+	c := e.browser()
+	if status, _, resp := e.oidcSignIn(c, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, ""); status != http.StatusOK || resp.Request.URL.Path != "/portal/" {
+		t.Fatalf("sign-in: %d at %s", status, resp.Request.URL)
+	}
+	if seen.Get("code_challenge_method") != "S256" || len(seen.Get("code_challenge")) < 43 || len(seen.Get("nonce")) < 32 || len(seen.Get("state")) < 32 {
+		t.Fatalf("authorization request %v", seen)
+	}
+	if seen.Get("redirect_uri") != e.srv.URL+"/portal/oidc/callback" {
+		t.Fatalf("redirect_uri %q", seen.Get("redirect_uri"))
+	}
+	// The provider is handed another nonce: its ID token is not this sign-in's.
+	swap := func(r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/authorize") {
+			q := r.URL.Query()
+			q.Set("nonce", "a-nonce-of-another-sign-in")
+			r.URL.RawQuery = q.Encode()
+		}
+	}
+	e.tamper.Store(&swap)
+	c = e.browser()
+	status, body, _ := e.oidcSignIn(c, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, "")
+	if status != http.StatusUnauthorized || !strings.Contains(body, "could not be verified") || sessionCookie(c, e) != "" {
+		t.Fatalf("foreign nonce: %d\n%s", status, body)
+	}
+}
