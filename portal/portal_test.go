@@ -355,6 +355,11 @@ func TestInvitationAcceptance(t *testing.T) {
 	if status != http.StatusForbidden || !strings.Contains(body, "The invitation is for ann@example.com") {
 		t.Fatalf("wrong identity: %d\n%s", status, body)
 	}
+	e.oidc.QueueUser(&mockoidc.MockUser{Subject: "ann-sub", Email: "ann@example.com", EmailVerified: false})
+	status, body = post(t, a, e.srv.URL+"/portal/invitations/oidc", url.Values{"token": {token}})
+	if status != http.StatusForbidden || !strings.Contains(body, "verified: false") {
+		t.Fatalf("unverified email: %d\n%s", status, body)
+	}
 	e.oidc.QueueUser(&mockoidc.MockUser{Subject: "ann-sub", Email: "Ann@Example.com", EmailVerified: true})
 	status, body = post(t, a, e.srv.URL+"/portal/invitations/oidc", url.Values{"token": {token}})
 	if status != http.StatusOK || !strings.Contains(body, "Dashboard") {
