@@ -545,3 +545,95 @@ func TestNonceAndPKCE(t *testing.T) {
 		t.Fatalf("foreign nonce: %d\n%s", status, body)
 	}
 }
+
+func TestSettingsOIDCOwnerOnly(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	e.user("admin@example.com", "Admin")
+	owner := e.signedIn()
+	admin := e.browser()
+	get(t, admin, e.link("admin@example.com"))
+	// An Admin may change password sign-in but not the provider.
+	_, body := post(t, admin, e.srv.URL+"/portal/settings", url.Values{"issuer": {"https://evil.example"}, "client_id": {"x"}})
+	if !strings.Contains(body, "Only the Owner sets the tenant") {
+		t.Fatalf("admin changed the provider:\n%s", body)
+	}
+	before, _ := e.svc.TenantOIDC(t.Context(), e.tenant.ID)
+	// The Owner changes the client id; an empty secret keeps the stored one.
+	_, body = post(t, owner, e.srv.URL+"/portal/settings", url.Values{"issuer": {before.Issuer}, "client_id": {"new-client"}, "password_signin": {"on"}})
+	if !strings.Contains(body, "Settings saved.") {
+		t.Fatalf("owner:\n%s", body)
+	}
+	after, _ := e.svc.TenantOIDC(t.Context(), e.tenant.ID)
+	if after.ClientID != "new-client" || after.ClientSecret != before.ClientSecret || after.ClientSecret == "" {
+		t.Fatalf("settings after: %+v", after)
+	}
+	if strings.Contains(body, before.ClientSecret) {
+		t.Fatal("the settings page shows the client secret")
+	}
+	_, body = post(t, owner, e.srv.URL+"/portal/settings", url.Values{"issuer": {"not a url"}, "client_id": {"c"}})
+	if !strings.Contains(body, "https:// URL") {
+		t.Fatalf("bad issuer:\n%s", body)
+	}
+}
+
+func TestManagementPages(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	say := func(path string, form url.Values, want string) string {
+		t.Helper()
+		_, body := post(t, c, e.srv.URL+path, form)
+		if !strings.Contains(body, want) {
+			t.Fatalf("POST %s %v: no %q\n%s", path, form, want, body)
+		}
+		return body
+	}
+	say("/portal/roles", url.Values{"name": {"Auditor"}, "perm": {"audit.read"}}, "The role Auditor is created.")
+	say("/portal/roles", url.Values{"name": {"Auditor"}, "perm": {"audit.read"}}, "already")
+	say("/portal/accounts", url.Values{"op": {"create"}, "name": {"EMEA"}, "kind": {"account"}, "parent": {e.tenant.ID}}, "EMEA is created.")
+	nodes, _ := e.svc.Nodes(t.Context(), account.Operator(), e.tenant.ID)
+	var emea string
+	for _, n := range nodes {
+		if n.Name == "EMEA" {
+			emea = n.ID
+		}
+	}
+	say("/portal/accounts", url.Values{"op": {"create"}, "name": {"Paris"}, "kind": {"group"}, "parent": {emea}}, "Paris is created.")
+	say("/portal/accounts", url.Values{"op": {"rename"}, "id": {emea}, "name": {"Europe"}}, "Renamed to Europe.")
+	say("/portal/accounts", url.Values{"op": {"move"}, "id": {emea}, "parent": {emea}}, "class=\"error\"")
+	say("/portal/teams", url.Values{"op": {"create"}, "name": {"Support"}}, "The team Support is created.")
+	teams, _ := e.svc.Teams(t.Context(), account.Operator(), e.tenant.ID)
+	e.user("agent@example.com", "Agent")
+	say("/portal/teams", url.Values{"op": {"seat"}, "team": {teams[0].ID}, "email": {"agent@example.com"}}, "The team is updated.")
+	say("/portal/teams", url.Values{"op": {"seat"}, "team": {teams[0].ID}, "email": {"nobody@example.com"}}, "No user has that email")
+	say("/portal/numbers", url.Values{"op": {"park"}, "number": {"+1 (415) 555-0100"}}, "&#43;14155550100 is parked")
+	say("/portal/numbers", url.Values{"op": {"park"}, "number": {"banana"}}, "class=\"error\"")
+	say("/portal/numbers", url.Values{"op": {"location"}, "name": {"Lyon office"}, "address": {"1 rue de la République"}}, "Lyon office")
+	body := say("/portal/connections", url.Values{"label": {"Entra"}, "idp": {"entra"}}, "shown only once")
+	if !strings.Contains(body, "scimd_") {
+		t.Fatal("no token shown")
+	}
+	toks, _ := e.svc.Tokens(t.Context(), account.Operator(), e.tenant.ID)
+	say("/portal/connections", url.Values{"revoke": {toks[0].ID}}, "The token is revoked")
+}
+
+func TestLoginByWorkEmail(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	e.user("admin@example.com", "Admin")
+	c := e.browser()
+	e.oidc.QueueUser(&mockoidc.MockUser{Subject: "a", Email: "admin@example.com", EmailVerified: true})
+	// The tenant's name is the first label of the email's domain.
+	status, _, resp := func() (int, string, *http.Response) {
+		resp, err := c.PostForm(e.srv.URL+"/portal/login", url.Values{"tenant": {"admin@" + e.tenant.Name + ".example"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, "", resp
+	}()
+	if status != http.StatusOK || resp.Request.URL.Path != "/portal/" {
+		t.Fatalf("work email: %d at %s", status, resp.Request.URL)
+	}
+	if status, body := post(t, e.browser(), e.srv.URL+"/portal/login", url.Values{"tenant": {"nobody"}}); status != http.StatusNotFound || !strings.Contains(body, "No account is called nobody") {
+		t.Fatalf("unknown tenant: %d\n%s", status, body)
+	}
+}

@@ -192,7 +192,8 @@ func TestPortalInBrowser(t *testing.T) {
 	}
 	owner := br.person()
 	owner.open(lastLine(out))
-	owner.see("Dashboard", "Sign out", "Active", "Invited")
+	// The IdP's requests show as the connection's health and activity.
+	owner.see("Dashboard", "Sign out", "Active", "Invited", "receiving requests", "Fox Mulder")
 	activeBefore := owner.stat("active")
 	owner.shot("dashboard")
 
