@@ -8,28 +8,32 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// withDomain adds to c what changed in a user's domain parts (own grants,
-// agent IDs, team seats, voice settings) between old (nil for a new user)
-// and what the transaction now holds, so that a change made only there —
-// an IdP moving an agent ID, an admin adding a team seat — is in the audit
-// record with its before and after rather than an empty change.
-func withDomain(ctx context.Context, tx store.Tx, tenantID, userID string, old *store.Domain, c changes) (changes, error) {
+// readDomain reads a user's domain parts as the transaction now holds them.
+func readDomain(ctx context.Context, tx store.Tx, tenantID, userID string) (*store.Domain, error) {
 	now, err := tx.GetUser(ctx, tenantID, userID, store.LoadDomain)
 	if err != nil {
 		return nil, err
 	}
+	if now.Domain == nil {
+		return &store.Domain{}, nil
+	}
+	return now.Domain, nil
+}
+
+// withDomain adds to c what changed in a user's domain parts (own grants,
+// agent IDs, team seats, voice settings) between old (nil for a new user)
+// and nd, so that a change made only there — an IdP moving an agent ID, an
+// admin adding a team seat — is in the audit record with its before and
+// after rather than an empty change.
+func withDomain(c changes, old, nd *store.Domain) changes {
 	if old == nil {
 		old = &store.Domain{}
-	}
-	nd := now.Domain
-	if nd == nil {
-		nd = &store.Domain{}
 	}
 	c.set("grants", grantNames(old.Grants), grantNames(nd.Grants))
 	c.set("agentIds", agentIDNames(old.AgentIDs), agentIDNames(nd.AgentIDs))
 	c.set("teams", seatNames(old.Teams), seatNames(nd.Teams))
 	c.set("voice", voiceOf(old.Voice), voiceOf(nd.Voice))
-	return c, nil
+	return c
 }
 
 // grantNames are a user's own grants as "role@node (source)", sorted, so

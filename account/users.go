@@ -54,10 +54,12 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in U
 			return err
 		}
 		c := userChanges(nil, u)
+		u.Domain = &store.Domain{} // a new user holds only what applyDomain gave it
 		if domainChanged {
-			if c, err = withDomain(ctx, tx, tenantID, u.ID, nil, c); err != nil {
+			if u.Domain, err = readDomain(ctx, tx, tenantID, u.ID); err != nil {
 				return err
 			}
+			c = withDomain(c, nil, u.Domain)
 		}
 		return s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, c)
 	})
@@ -211,9 +213,11 @@ func (s *Service) updateUser(ctx context.Context, a Actor, tenantID, id string, 
 			}
 			c := userChanges(old, u)
 			if domainChanged {
-				if c, err = withDomain(ctx, tx, tenantID, id, old.Domain, c); err != nil {
+				nd, err := readDomain(ctx, tx, tenantID, id)
+				if err != nil {
 					return err
 				}
+				c = withDomain(c, old.Domain, nd)
 			}
 			return s.audit(ctx, tx, a, tenantID, action, "User", id, c)
 		},
