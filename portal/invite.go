@@ -12,7 +12,13 @@ import (
 // inviteRows is how many people the invite form takes at once.
 const inviteRows = 5
 
-type inviteRow struct{ Name, Email, Role string }
+type inviteRow struct {
+	Name, Email string
+	Roles       []string
+}
+
+// Has reports whether the row names the role (for the template).
+func (r inviteRow) Has(role string) bool { return contains(r.Roles, role) }
 
 type inviteData struct {
 	Rows  []inviteRow
@@ -31,8 +37,8 @@ func (p *Portal) renderInvite(w http.ResponseWriter, r *http.Request, m *me, sta
 		return
 	}
 	for i := range rows {
-		if rows[i].Role == "" {
-			rows[i].Role = "User"
+		if len(rows[i].Roles) == 0 {
+			rows[i].Roles = []string{"User"}
 		}
 	}
 	v := view{Title: "Invite users", Me: m, Nav: "invite", Error: errMsg, Data: inviteData{Rows: rows, Roles: roles}}
@@ -45,20 +51,19 @@ func (p *Portal) renderInvite(w http.ResponseWriter, r *http.Request, m *me, sta
 func (p *Portal) invite(w http.ResponseWriter, r *http.Request, m *me) {
 	rows := make([]inviteRow, inviteRows)
 	var invites []account.Invite
-	var idx []int
+	r.ParseForm()
 	for i := range rows {
 		n := strconv.Itoa(i)
-		rows[i] = inviteRow{Name: strings.TrimSpace(r.PostFormValue("name" + n)), Email: strings.TrimSpace(r.PostFormValue("email" + n)),
-			Role: strings.TrimSpace(r.PostFormValue("role" + n))}
+		rows[i] = inviteRow{Name: strings.TrimSpace(r.PostFormValue("name" + n)), Email: strings.TrimSpace(r.PostFormValue("email" + n))}
+		for _, role := range r.PostForm["role"+n] {
+			if role = strings.TrimSpace(role); role != "" {
+				rows[i].Roles = append(rows[i].Roles, role)
+			}
+		}
 		if rows[i].Email == "" && rows[i].Name == "" {
 			continue
 		}
-		inv := account.Invite{Name: rows[i].Name, Email: rows[i].Email}
-		if rows[i].Role != "" {
-			inv.Roles = []string{rows[i].Role}
-		}
-		invites = append(invites, inv)
-		idx = append(idx, i)
+		invites = append(invites, account.Invite{Name: rows[i].Name, Email: rows[i].Email, Roles: rows[i].Roles})
 	}
 	if len(invites) == 0 {
 		p.renderInvite(w, r, m, http.StatusBadRequest, rows, "Fill in at least one email address.")
@@ -70,7 +75,6 @@ func (p *Portal) invite(w http.ResponseWriter, r *http.Request, m *me) {
 		p.renderInvite(w, r, m, status, rows, msg)
 		return
 	}
-	_ = idx
 	p.back(w, r, Prefix+"/users?state=invited", fmt.Sprintf("Invited %d people: each gets a mail with a link valid for 7 days.", len(users)), "")
 }
 

@@ -337,11 +337,16 @@ func TestInvitationAcceptance(t *testing.T) {
 		t.Fatal("a refused batch invited someone")
 	}
 	status, body = post(t, c, e.srv.URL+"/portal/invite", url.Values{"name0": {"Ann"}, "email0": {"ann@example.com"}, "role0": {"Admin"},
-		"name1": {"Bob"}, "email1": {"bob@example.com"}, "role1": {"User"}})
+		"name1": {"Bob"}, "email1": {"bob@example.com"}, "role1": {"User", "Reports"}})
 	if status != http.StatusOK || !strings.Contains(body, "Invited 2 people") || !strings.Contains(body, "ann@example.com") {
 		t.Fatalf("invite: %d\n%s", status, body)
 	}
 	ann, bob := invitation(t, e, "ann@example.com"), invitation(t, e, "bob@example.com")
+	if u, _ := e.st.Reader().FindUser(t.Context(), e.tenant.ID, "bob@example.com"); u == nil {
+		t.Fatal("Bob not invited")
+	} else if v, err := e.svc.Access(t.Context(), account.Operator(), e.tenant.ID, u.ID); err != nil || len(v.Roles) != 2 {
+		t.Fatalf("Bob's roles: %+v %v", v.Roles, err)
+	}
 
 	// Ann signs in at the IdP as someone else: refused, the invitation stays.
 	a := e.browser()
