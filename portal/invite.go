@@ -95,7 +95,7 @@ func (p *Portal) renderInvitation(w http.ResponseWriter, r *http.Request, token 
 	inv, err := p.acct.InvitationFor(r.Context(), token)
 	if err != nil {
 		st, msg := p.describe(r, err)
-		p.page(w, r, st, "message", view{Title: "Invitation", Message: msg + ". Ask your administrator to send a new invitation."})
+		p.page(w, r, st, "message", view{Title: "Invitation", Message: msg + " Ask your administrator to send a new invitation."})
 		return
 	}
 	d := invitationData{Token: token, Inv: inv}
@@ -154,7 +154,7 @@ func (p *Portal) finishInvitation(w http.ResponseWriter, r *http.Request, l pend
 	inv, err := p.acct.InvitationFor(r.Context(), l.Invitation)
 	if err != nil {
 		_, msg := p.describe(r, err)
-		p.refusal(w, r, http.StatusNotFound, msg+".")
+		p.refusal(w, r, http.StatusNotFound, msg)
 		return
 	}
 	if !id.EmailVerified || !strings.EqualFold(id.Email, inv.Email) {
@@ -164,7 +164,7 @@ func (p *Portal) finishInvitation(w http.ResponseWriter, r *http.Request, l pend
 	}
 	if _, err := p.acct.AcceptInvitation(r.Context(), l.Invitation, nil, id.Subject); err != nil {
 		_, msg := p.describe(r, err)
-		p.refusal(w, r, http.StatusConflict, msg+".")
+		p.refusal(w, r, http.StatusConflict, msg)
 		return
 	}
 	signed, err := p.acct.SignInOIDC(r.Context(), l.TenantID, id, requestID(r.Context()))

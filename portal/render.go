@@ -127,7 +127,11 @@ func (p *Portal) describe(r *http.Request, err error) (int, string) {
 		}
 		msg = fmt.Sprintf("Something went wrong on the server (request id %s). Try again in a moment.", requestID(r.Context()))
 	}
-	return status, upper(msg)
+	msg = upper(msg)
+	if !strings.HasSuffix(msg, ".") && !strings.HasSuffix(msg, "?") && !strings.HasSuffix(msg, "!") {
+		msg += "."
+	}
+	return status, msg
 }
 
 // fail renders a message page for err.
