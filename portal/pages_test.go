@@ -297,3 +297,34 @@ func TestManagementPages(t *testing.T) {
 	toks, _ := e.svc.Tokens(t.Context(), account.Operator(), e.tenant.ID)
 	say("/portal/connections", url.Values{"revoke": {toks[0].ID}}, "The token is revoked")
 }
+
+func TestTransferOwnership(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	admin := e.user("admin@example.com", "Admin")
+	other := e.user("other@example.com", "User")
+	owner := e.signedIn()
+	ac := e.browser()
+	get(t, ac, e.link("admin@example.com"))
+	// An Admin sees no transfer control, and a forged POST is refused with
+	// the domain's message.
+	if _, body, _ := get(t, ac, e.srv.URL+"/portal/users/"+other); strings.Contains(body, "Transfer ownership") {
+		t.Fatal("an Admin is offered the ownership transfer")
+	}
+	if _, body := post(t, ac, e.srv.URL+"/portal/users/"+other+"/owner", url.Values{"keep": {"Admin"}}); !strings.Contains(body, `class="error"`) {
+		t.Fatalf("an Admin transferred ownership:\n%s", body)
+	}
+	_, body, _ := get(t, owner, e.srv.URL+"/portal/users/"+admin)
+	if !strings.Contains(body, "Transfer ownership to admin") {
+		t.Fatal("the Owner is not offered the transfer")
+	}
+	if _, body := post(t, owner, e.srv.URL+"/portal/users/"+admin+"/owner", url.Values{"keep": {"Admin"}}); !strings.Contains(body, "Ownership has passed") {
+		t.Fatalf("transfer:\n%s", body)
+	}
+	if id, _ := e.st.Reader().Owner(t.Context(), e.tenant.ID); id != admin {
+		t.Fatalf("owner is %s, want %s", id, admin)
+	}
+	// The former Owner kept Admin: still in the portal, without the control.
+	if _, body, _ := get(t, owner, e.srv.URL+"/portal/users/"+other); strings.Contains(body, "Transfer ownership") || !strings.Contains(body, "Sign out") {
+		t.Fatal("the former Owner's view is wrong")
+	}
+}

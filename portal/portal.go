@@ -110,7 +110,11 @@ func (p *Portal) RedirectURL() string { return p.publicURL + Prefix + "/oidc/cal
 
 func (p *Portal) routes() {
 	static, _ := fs.Sub(staticFS, "static")
-	p.mux.Handle("GET /portal/static/", http.StripPrefix("/portal/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/portal/static/", http.FileServerFS(static))
+	p.mux.Handle("GET /portal/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	}))
 
 	// Signing in: open to everyone.
 	p.mux.HandleFunc("GET /portal/login", p.loginPage)

@@ -234,6 +234,12 @@ func TestPortalInBrowser(t *testing.T) {
 	walter.do(chromedp.Click(chromedp.CSS(`form[action="/portal/invitations/oidc"] button`)))
 	walter.see("Dashboard", "Signed in as", "Walter Skinner")
 
+	// Later, Walter signs in by OIDC in another browser.
+	walter2 := br.person()
+	oidc.QueueUser(&mockoidc.MockUser{Subject: "walter-sub", Email: "walter@acme.test", EmailVerified: true})
+	walter2.open(base + "/portal/login?tenant=acme")
+	walter2.see("Dashboard", "Walter Skinner")
+
 	// Monica accepts by creating a password.
 	monica := br.person()
 	monica.open(invitationLink(t, db, "monica@acme.test"))
