@@ -30,7 +30,7 @@ func TestTokenHealth(t *testing.T) {
 		// wait until another instance reads n requests.
 		wait := func(n int64) store.TokenHealth {
 			t.Helper()
-			deadline := time.Now().Add(5 * time.Second)
+			deadline := time.Now().Add(15 * time.Second)
 			for {
 				h := health(other)
 				if h.Requests == n {
