@@ -31,6 +31,9 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
+// shotDir is where screenshots go unless SCIMD_SCREENSHOTS is set.
+var shotDir string
+
 // browserT drives one headless Chromium for a test; each person gets a
 // browser context of their own (their own cookies).
 type browserT struct {
@@ -117,7 +120,12 @@ func (p *person) location() string {
 	return s
 }
 
-// shot saves a PNG of the whole page under docs/screenshots/.
+// screenshotsEnv names the variable that makes the browser test replace
+// the README's screenshots in docs/screenshots/; without it they go to a
+// temporary directory, so that a test run leaves the work tree as it was.
+const screenshotsEnv = "SCIMD_SCREENSHOTS"
+
+// shot saves a PNG of the whole page.
 func (p *person) shot(name string) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
@@ -126,7 +134,10 @@ func (p *person) shot(name string) {
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
+	dir := filepath.Join(shotDir, "screenshots")
+	if os.Getenv(screenshotsEnv) != "" {
+		dir = filepath.Join("..", "..", "docs", "screenshots")
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		p.t.Fatal(err)
 	}
@@ -144,6 +155,7 @@ func (p *person) shot(name string) {
 // refused; a cross-site POST is refused; the Owner signs out.
 func TestPortalInBrowser(t *testing.T) {
 	br := newBrowser(t)
+	shotDir = t.TempDir()
 	oidc, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
