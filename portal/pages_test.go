@@ -328,3 +328,44 @@ func TestTransferOwnership(t *testing.T) {
 		t.Fatal("the former Owner's view is wrong")
 	}
 }
+
+// TestTenantIsolation: a member of one tenant reaches nothing of another,
+// whatever ids it puts in the URL or the form.
+func TestTenantIsolation(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	c := e.signedIn()
+	other, err := e.st.CreateTenant(t.Context(), "other-"+e.tenant.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.svc.CreateUser(t.Context(), account.Operator(), other.ID, account.UserInput{
+		User: &store.User{UserName: "secret@other.example", DisplayName: "Secret Person"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := e.svc.CreateToken(t.Context(), account.Operator(), other.ID, account.TokenInput{Label: "other-idp"})
+	if err != nil || tok == "" {
+		t.Fatal(err)
+	}
+	toks, _ := e.svc.Tokens(t.Context(), account.Operator(), other.ID)
+	if status, body, _ := get(t, c, e.srv.URL+"/portal/users/"+u.ID); status != http.StatusNotFound || strings.Contains(body, "Secret Person") {
+		t.Fatalf("another tenant's user: %d", status)
+	}
+	for _, action := range []string{"deactivate", "delete", "repair", "owner"} {
+		post(t, c, e.srv.URL+"/portal/users/"+u.ID+"/"+action, url.Values{"confirm": {"yes"}})
+	}
+	post(t, c, e.srv.URL+"/portal/users/"+u.ID+"/roles", url.Values{"role": {"Admin"}})
+	post(t, c, e.srv.URL+"/portal/connections", url.Values{"revoke": {toks[0].ID}})
+	after, err := e.st.Reader().GetUser(t.Context(), other.ID, u.ID, store.LoadDomain)
+	if err != nil || after.State != "active" || len(after.Domain.Grants) != 0 {
+		t.Fatalf("another tenant's user changed: %+v %v", after, err)
+	}
+	if toks2, _ := e.svc.Tokens(t.Context(), account.Operator(), other.ID); toks2[0].RevokedAt != nil {
+		t.Fatal("another tenant's token revoked")
+	}
+	for _, p := range []string{"/portal/users?q=secret", "/portal/users.csv?q=secret", "/portal/audit?user=" + u.ID, "/portal/connections"} {
+		if _, body, _ := get(t, c, e.srv.URL+p); strings.Contains(body, "Secret Person") || strings.Contains(body, "secret@other") || strings.Contains(body, "other-idp") {
+			t.Fatalf("%s shows another tenant's data", p)
+		}
+	}
+}
