@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -65,23 +66,70 @@ func (o *oidcClients) provider(ctx context.Context, issuer string) (*oidc.Provid
 // its state. It is taken once: a replayed state (and with it its nonce)
 // finds nothing.
 type pendingLogin struct {
-	TenantID string
-	Verifier string // the PKCE code verifier
-	Nonce    string
-	Next     string // where to go afterwards (a portal path)
+	TenantID string `json:"t"`
+	Verifier string `json:"v"` // the PKCE code verifier
+	Nonce    string `json:"n"`
+	Next     string `json:"x"` // where to go afterwards (a portal path)
 	// Invitation is the invitation token when the sign-in accepts one.
-	Invitation string
+	Invitation string `json:"i,omitempty"`
 	// Browser is the hash of the value of the browser's binding cookie:
 	// a callback from another browser (a login CSRF) is refused.
-	Browser []byte
-	Until   time.Time
+	Browser []byte    `json:"b"`
+	Until   time.Time `json:"u"`
 }
 
 // pendingTTL is how long a person may take at the identity provider.
 const pendingTTL = 10 * time.Minute
 
-// pendingLogins are held in memory: a sign-in starts and ends on the same
-// instance (run one, or route /portal/ with sticky sessions).
+// pendingStore holds sign-ins under way.
+type pendingStore interface {
+	put(ctx context.Context, state string, l pendingLogin) error
+	// take returns the live sign-in of a state and forgets it; ok is
+	// false when there is none.
+	take(ctx context.Context, state string) (l pendingLogin, ok bool, err error)
+}
+
+// newPending holds sign-ins under way in scimd's database when the store
+// can (any instance then finishes a sign-in another started, and a restart
+// loses none), else in memory.
+func newPending(acct *account.Service) pendingStore {
+	if acct.CanHoldOIDCLogins() {
+		return dbPending{acct}
+	}
+	return newPendingLogins()
+}
+
+// dbPending keeps sign-ins under way in the database, through account.
+type dbPending struct{ acct *account.Service }
+
+func (d dbPending) put(ctx context.Context, state string, l pendingLogin) error {
+	b, err := json.Marshal(l)
+	if err != nil {
+		return err
+	}
+	return d.acct.PutOIDCLogin(ctx, state, l.TenantID, string(b), pendingTTL)
+}
+
+func (d dbPending) take(ctx context.Context, state string) (pendingLogin, bool, error) {
+	if state == "" {
+		return pendingLogin{}, false, nil
+	}
+	_, data, err := d.acct.TakeOIDCLogin(ctx, state)
+	if account.KindOf(err) == account.NotFound {
+		return pendingLogin{}, false, nil
+	}
+	if err != nil {
+		return pendingLogin{}, false, err
+	}
+	var l pendingLogin
+	if err := json.Unmarshal([]byte(data), &l); err != nil {
+		return pendingLogin{}, false, err
+	}
+	return l, time.Now().Before(l.Until), nil
+}
+
+// pendingLogins hold sign-ins under way in memory, for a store that cannot:
+// a sign-in then starts and ends on the same instance.
 type pendingLogins struct {
 	mu sync.Mutex
 	m  map[string]pendingLogin
@@ -89,7 +137,7 @@ type pendingLogins struct {
 
 func newPendingLogins() *pendingLogins { return &pendingLogins{m: map[string]pendingLogin{}} }
 
-func (pl *pendingLogins) put(state string, l pendingLogin) {
+func (pl *pendingLogins) put(_ context.Context, state string, l pendingLogin) error {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	if len(pl.m) > 50000 {
@@ -104,17 +152,18 @@ func (pl *pendingLogins) put(state string, l pendingLogin) {
 		}
 	}
 	pl.m[state] = l
+	return nil
 }
 
-func (pl *pendingLogins) take(state string) (pendingLogin, bool) {
+func (pl *pendingLogins) take(_ context.Context, state string) (pendingLogin, bool, error) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	l, ok := pl.m[state]
 	delete(pl.m, state)
 	if !ok || time.Now().After(l.Until) {
-		return pendingLogin{}, false
+		return pendingLogin{}, false, nil
 	}
-	return l, true
+	return l, true, nil
 }
 
 func randomString() string {
@@ -154,8 +203,10 @@ func (p *Portal) startOIDC(w http.ResponseWriter, r *http.Request, tenantID, nex
 		return &account.Error{Kind: account.Unavailable, Message: "the identity provider " + s.Issuer + " does not answer; try again in a moment", Err: err}
 	}
 	state, nonce, verifier, bind := randomString(), randomString(), oauth2.GenerateVerifier(), randomString()
-	p.pending.put(state, pendingLogin{TenantID: tenantID, Verifier: verifier, Nonce: nonce, Next: localPath(next),
-		Invitation: invitation, Browser: hashOf(bind), Until: time.Now().Add(pendingTTL)})
+	if err := p.pending.put(r.Context(), state, pendingLogin{TenantID: tenantID, Verifier: verifier, Nonce: nonce, Next: localPath(next),
+		Invitation: invitation, Browser: hashOf(bind), Until: time.Now().Add(pendingTTL)}); err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{Name: bindCookie, Value: bind, Path: Prefix + "/oidc/", MaxAge: int(pendingTTL.Seconds()),
 		HttpOnly: true, Secure: p.secure, SameSite: http.SameSiteLaxMode})
 	u := p.oauthConfig(pr, s).AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))
@@ -184,7 +235,11 @@ func (c idClaims) verified() bool {
 // browser back with a code and the state.
 func (p *Portal) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	l, ok := p.pending.take(q.Get("state"))
+	l, ok, err := p.pending.take(r.Context(), q.Get("state"))
+	if err != nil {
+		p.fail(w, r, nil, err)
+		return
+	}
 	if !ok {
 		p.refusal(w, r, http.StatusBadRequest, "This sign-in attempt is not valid: it was used already, or took longer than 10 minutes. Start again.")
 		return

@@ -66,7 +66,7 @@ type Portal struct {
 	mux       *http.ServeMux
 	pages     map[string]*template.Template
 	oidc      *oidcClients
-	pending   *pendingLogins
+	pending   pendingStore
 }
 
 // New returns the portal over the account service in cfg.
@@ -89,7 +89,7 @@ func New(cfg Config) *Portal {
 		mux:       http.NewServeMux(),
 		pages:     parsePages(),
 		oidc:      newOIDCClients(cfg.HTTPClient),
-		pending:   newPendingLogins(),
+		pending:   newPending(cfg.Accounts),
 	}
 	p.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.page(w, r, http.StatusForbidden, "message", view{Title: "Request refused",

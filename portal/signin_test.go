@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/scimd/scimd/account"
+	"github.com/scimd/scimd/portal"
 	"github.com/scimd/scimd/store"
 )
 
@@ -355,4 +357,54 @@ func TestLoginByWorkEmail(t *testing.T) {
 	if status, body := post(t, e.browser(), e.srv.URL+"/portal/login", url.Values{"tenant": {"nobody"}}); status != http.StatusNotFound || !strings.Contains(body, "No account is called nobody") {
 		t.Fatalf("unknown tenant: %d\n%s", status, body)
 	}
+}
+
+// TestSignInFinishesOnAnotherInstance: a sign-in under way is held in the
+// database, so the callback may land on another instance (behind the same
+// public URL), once.
+func TestSignInFinishesOnAnotherInstance(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		other := portal.New(portal.Config{Accounts: e.svc, PublicURL: e.srv.URL})
+		mux := http.NewServeMux()
+		mux.Handle("/portal/", other.Handler())
+		srvB := httptest.NewServer(mux)
+		t.Cleanup(srvB.Close)
+
+		c := e.browser()
+		var callback *url.URL
+		c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+			if r.URL.Path == "/portal/oidc/callback" {
+				callback = r.URL
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}
+		e.oidcSignIn(c, &mockoidc.MockUser{Subject: "so", Email: "owner@example.com", EmailVerified: true}, "/portal/audit")
+		if callback == nil {
+			t.Fatal("no callback")
+		}
+		var bind string
+		for _, ck := range c.Jar.Cookies(mustURL(e.srv.URL + "/portal/oidc/callback")) {
+			if ck.Name == "scimd_oidc" {
+				bind = ck.Value
+			}
+		}
+		finish := func() *http.Response {
+			req, _ := http.NewRequest(http.MethodGet, srvB.URL+callback.RequestURI(), nil)
+			req.AddCookie(&http.Cookie{Name: "scimd_oidc", Value: bind})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		resp := finish()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/portal/audit" {
+			t.Fatalf("callback on the other instance: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if resp := finish(); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("replayed on the other instance: %d", resp.StatusCode)
+		}
+	})
 }
