@@ -1,10 +1,3 @@
-// Package portal is scimd's admin portal: server-rendered pages under
-// /portal/ where a tenant's administrators sign in (with the tenant's
-// OpenID Connect provider, a password where the tenant allows it, or a
-// single-use sign-in link) and manage their people. Like the admin API it
-// is a thin edge over the account layer: every read and write goes through
-// account with the signed-in member as the actor, and refusals show the
-// domain's own message.
 package portal
 
 import (
@@ -176,6 +169,7 @@ var securityHeaders = map[string]string{
 	"Referrer-Policy":            "no-referrer",
 	"Cross-Origin-Opener-Policy": "same-origin",
 	"Cache-Control":              "no-store",
+	"Permissions-Policy":         "camera=(), microphone=(), geolocation=(), payment=()",
 }
 
 // The Content-Security-Policy: no inline script or style, nothing from
