@@ -74,10 +74,13 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, a Actor, tenantID, act
 		}
 	}
 	kind := string(a.Kind)
-	return tx.InsertAudit(ctx, &store.AuditEntry{
+	if err := tx.InsertAudit(ctx, &store.AuditEntry{
 		TenantID: tenantID, At: s.now(), ActorKind: kind, ActorID: a.ID, ActorName: a.Name,
 		Action: action, ResourceType: resourceType, ResourceID: resourceID, Changes: string(body), RequestID: a.RequestID,
-	})
+	}); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, a, tenantID, action, resourceType, resourceID, c)
 }
 
 // userChanges lists what differs between two states of a user (old nil

@@ -87,11 +87,13 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, tenantID, id string,
 		g := *old
 		var in GroupInput
 		domainChanged := false
+		var oldDomain *store.GroupDomain
 		if compute != nil {
 			full, err := tx.GetGroup(ctx, tenantID, id, store.LoadDomain)
 			if err != nil {
 				return err
 			}
+			oldDomain = full.Domain
 			if in, err = compute(full); err != nil {
 				return err
 			}
@@ -124,7 +126,13 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, tenantID, id string,
 			result = old
 			return nil
 		}
-		return s.auditGroup(ctx, tx, a, tenantID, id, old, &g, added, removed)
+		if err := s.auditGroup(ctx, tx, a, tenantID, id, old, &g, added, removed); err != nil {
+			return err
+		}
+		if domainChanged && in.Domain != nil && in.Domain.Grants != nil {
+			return s.groupGrantsChanged(ctx, tx, a, tenantID, id, oldDomain)
+		}
+		return nil
 	})
 	return result, err
 }

@@ -202,7 +202,13 @@ func (s *Service) updateUser(ctx context.Context, a Actor, tenantID, id string, 
 			case old.State == store.StateInactive && u.State != store.StateInactive:
 				action = ActUserReactivated
 			}
-			return s.audit(ctx, tx, a, tenantID, action, "User", id, userChanges(old, u))
+			if err := s.audit(ctx, tx, a, tenantID, action, "User", id, userChanges(old, u)); err != nil {
+				return err
+			}
+			if !repair && (rolesChanged || in.Domain != nil && in.Domain.Grants != nil) {
+				return s.userGrantsChanged(ctx, tx, a, tenantID, id, old.Domain)
+			}
+			return nil
 		},
 	})
 	if err != nil {

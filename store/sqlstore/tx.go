@@ -58,6 +58,8 @@ func (r rd) translate(err error) error { return r.s.d.translate(err) }
 // wtx is one write transaction.
 type wtx struct {
 	rd
+	// events are written, numbered, when fn returns (see flushEvents).
+	events []*store.Event
 }
 
 var (
@@ -68,7 +70,11 @@ var (
 // InTx runs fn in one transaction (see store.Store).
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(&wtx{rd{s: s, q: tx}})
+		w := &wtx{rd: rd{s: s, q: tx}}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushEvents(ctx)
 	})
 }
 
