@@ -141,10 +141,10 @@ type Webhooks interface {
 	ClaimWebhooks(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Webhook, error)
 	// ReleaseWebhook ends a lease early (due again at at).
 	ReleaseWebhook(ctx context.Context, id string, at time.Time) error
-	// Dispatch turns up to limit events after the endpoint's cursor into
-	// pending deliveries (those of its types) and moves the cursor; it
-	// returns how many events it read.
-	Dispatch(ctx context.Context, w Webhook, now time.Time, limit int) (int, error)
+	// Dispatch turns up to limit events after the endpoint's cursor
+	// (w.Cursor) into pending deliveries (those of its types) and moves
+	// the cursor; it returns how many events it read and the new cursor.
+	Dispatch(ctx context.Context, w Webhook, now time.Time, limit int) (n int, cursor int64, err error)
 	// DueDeliveries returns up to limit pending deliveries of an endpoint
 	// due at now, with their events, by sequence, leaving out those whose
 	// resource has an earlier delivery waiting for a retry.

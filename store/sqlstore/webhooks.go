@@ -164,10 +164,11 @@ func (s *Store) ReleaseWebhook(ctx context.Context, id string, at time.Time) err
 // moves only from the value read, so a second dispatcher (a lease that
 // ran out) inserts nothing twice: deliveries are unique per endpoint and
 // sequence.
-func (s *Store) Dispatch(ctx context.Context, w store.Webhook, now time.Time, limit int) (int, error) {
+func (s *Store) Dispatch(ctx context.Context, w store.Webhook, now time.Time, limit int) (int, int64, error) {
 	var n int
+	cursor := w.Cursor
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		n = 0
+		n, cursor = 0, w.Cursor
 		evs, err := collect(ctx, tx, func(row scanRow) ([3]any, error) {
 			var seq int64
 			var typ, res string
@@ -208,11 +209,12 @@ func (s *Store) Dispatch(ctx context.Context, w store.Webhook, now time.Time, li
 		if err := flush(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE webhooks SET cursor_seq = $1 WHERE id = $2 AND cursor_seq = $3`,
-			evs[len(evs)-1][0], w.ID, w.Cursor)
+		last := evs[len(evs)-1][0].(int64)
+		_, err = tx.ExecContext(ctx, `UPDATE webhooks SET cursor_seq = $1 WHERE id = $2 AND cursor_seq = $3`, last, w.ID, w.Cursor)
+		cursor = last
 		return err
 	})
-	return n, err
+	return n, cursor, err
 }
 
 // DueDeliveries returns an endpoint's due deliveries with their events.

@@ -38,7 +38,7 @@ func dispatchAll(t *testing.T, s store.Store, tenant, id string) store.Webhook {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := s.Dispatch(ctx(t), w, now(), 2)
+		n, _, err := s.Dispatch(ctx(t), w, now(), 2)
 		if err != nil {
 			t.Fatalf("Dispatch: %v", err)
 		}
