@@ -181,7 +181,7 @@ func checkWebhook(in WebhookInput) error {
 
 // CreateWebhook adds an endpoint; the result carries its secret, shown once.
 func (s *Service) CreateWebhook(ctx context.Context, a Actor, tenantID string, in WebhookInput) (store.Webhook, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "managing webhooks"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "managing webhooks"); err != nil {
 		return store.Webhook{}, err
 	}
 	if in.URL == nil {
@@ -203,7 +203,7 @@ func (s *Service) CreateWebhook(ctx context.Context, a Actor, tenantID string, i
 
 // Webhooks lists a tenant's endpoints, their secrets left out.
 func (s *Service) Webhooks(ctx context.Context, a Actor, tenantID string) ([]store.Webhook, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "listing webhooks"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "listing webhooks"); err != nil {
 		return nil, err
 	}
 	ws, err := s.st.ListWebhooks(ctx, tenantID)
@@ -215,7 +215,7 @@ func (s *Service) Webhooks(ctx context.Context, a Actor, tenantID string) ([]sto
 
 // Webhook reads one endpoint, its secrets left out.
 func (s *Service) Webhook(ctx context.Context, a Actor, tenantID, id string) (store.Webhook, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "reading webhooks"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "reading webhooks"); err != nil {
 		return store.Webhook{}, err
 	}
 	w, err := s.st.GetWebhook(ctx, tenantID, id)
@@ -226,7 +226,7 @@ func (s *Service) Webhook(ctx context.Context, a Actor, tenantID, id string) (st
 // UpdateWebhook changes an endpoint; with RotateSecret the result carries
 // the new secret (shown once).
 func (s *Service) UpdateWebhook(ctx context.Context, a Actor, tenantID, id string, in WebhookInput) (store.Webhook, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "managing webhooks"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "managing webhooks"); err != nil {
 		return store.Webhook{}, err
 	}
 	if err := checkWebhook(in); err != nil {
@@ -268,7 +268,7 @@ func (s *Service) UpdateWebhook(ctx context.Context, a Actor, tenantID, id strin
 
 // DeleteWebhook removes an endpoint with its deliveries.
 func (s *Service) DeleteWebhook(ctx context.Context, a Actor, tenantID, id string) error {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "managing webhooks"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "managing webhooks"); err != nil {
 		return err
 	}
 	if err := s.st.DeleteWebhook(ctx, tenantID, id); err != nil {
@@ -280,7 +280,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, a Actor, tenantID, id strin
 
 // Deliveries lists an endpoint's latest deliveries.
 func (s *Service) Deliveries(ctx context.Context, a Actor, tenantID, webhookID string, limit int) ([]store.Delivery, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "reading webhook deliveries"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "reading webhook deliveries"); err != nil {
 		return nil, err
 	}
 	if _, err := s.st.GetWebhook(ctx, tenantID, webhookID); err != nil {
@@ -294,7 +294,7 @@ func (s *Service) Deliveries(ctx context.Context, a Actor, tenantID, webhookID s
 
 // Attempts lists a delivery's attempts.
 func (s *Service) Attempts(ctx context.Context, a Actor, tenantID, deliveryID string) ([]store.Attempt, error) {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "reading webhook deliveries"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "reading webhook deliveries"); err != nil {
 		return nil, err
 	}
 	return s.st.Attempts(ctx, tenantID, deliveryID)
@@ -302,7 +302,7 @@ func (s *Service) Attempts(ctx context.Context, a Actor, tenantID, deliveryID st
 
 // Resend sends a delivery again, now.
 func (s *Service) Resend(ctx context.Context, a Actor, tenantID, deliveryID string) error {
-	if err := s.feedAdmin(ctx, a, tenantID, PermSettingsManage, "resending webhook deliveries"); err != nil {
+	if err := s.feedAdmin(ctx, a, tenantID, PermTokensManage, "resending webhook deliveries"); err != nil {
 		return err
 	}
 	if err := s.st.Resend(ctx, tenantID, deliveryID, s.now()); err != nil {
