@@ -64,8 +64,6 @@ func TestSignaturesVerifyWithStandardWebhooks(t *testing.T) {
 	}
 }
 
-
-
 // The real schedule: seven retries over about a day, then none.
 func TestNextAttemptSchedule(t *testing.T) {
 	t0 := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
