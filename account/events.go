@@ -215,20 +215,6 @@ func (s *Service) usersChanged(ctx context.Context, tx store.Tx, a Actor, tenant
 	return nil
 }
 
-// userGrantsChanged emits access.changed for a user whose own grants
-// differ from old (as loaded before the change).
-func (s *Service) userGrantsChanged(ctx context.Context, tx store.Tx, a Actor, tenantID, userID string, old *store.Domain) error {
-	var before []store.Grant
-	if old != nil {
-		before = old.Grants
-	}
-	now, err := tx.GrantsOf(ctx, tenantID, userID, "")
-	if err != nil || sameGrants(before, now) {
-		return err
-	}
-	return s.accessChanged(ctx, tx, a, tenantID, userID, "grants")
-}
-
 // groupGrantsChanged emits access.changed for the users of a group (its
 // members and those of the groups nested in it) when its grants differ
 // from old.
