@@ -69,38 +69,84 @@ func (t *wtx) flushEvents(ctx context.Context) error {
 	}
 	t.events = nil
 	for _, tenant := range tenants {
-		es := by[tenant]
-		var last int64
-		err := t.q.QueryRowContext(ctx, `INSERT INTO event_seqs (tenant_id, last_seq) VALUES ($1, $2)
-			ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_seqs.last_seq + excluded.last_seq
-			RETURNING last_seq`, tenant, len(es)).Scan(&last)
-		if err != nil {
+		if err := t.writeEvents(ctx, tenant, by[tenant]); err != nil {
 			return t.translateInTx(tenantGone(err))
-		}
-		first := last - int64(len(es)) + 1
-		for i := range es {
-			es[i].Sequence = first + int64(i)
-		}
-		for start := 0; start < len(es); start += eventsPerInsert {
-			chunk := es[start:min(start+eventsPerInsert, len(es))]
-			values := make([]string, len(chunk))
-			args := make([]any, 0, 11*len(chunk))
-			for i, e := range chunk {
-				n := len(args)
-				ph := make([]string, 11)
-				for j := range ph {
-					ph[j] = "$" + itoa(n+j+1)
-				}
-				values[i] = "(" + strings.Join(ph, ", ") + ")"
-				args = append(args, e.TenantID, e.Sequence, e.ID, e.Type, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
-					e.ResourceType, e.ResourceID, e.Data)
-			}
-			if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
-				return t.translateInTx(tenantGone(err))
-			}
 		}
 	}
 	return nil
+}
+
+// writeEvents numbers and inserts one tenant's events. On PostgreSQL the
+// counter's bump and the first rows' insert are one statement (a data-
+// modifying CTE), so an event costs the change no extra round trip when
+// it has at most eventsPerInsert of them.
+func (t *wtx) writeEvents(ctx context.Context, tenant string, es []*store.Event) error {
+	n := int64(len(es))
+	const upsert = `INSERT INTO event_seqs (tenant_id, last_seq) VALUES ($1, $2)
+		ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_seqs.last_seq + excluded.last_seq RETURNING last_seq`
+	var last int64
+	rest := es
+	if t.s.d.name == "postgres" {
+		chunk := es[:min(eventsPerInsert, len(es))]
+		rest = es[len(chunk):]
+		values, args := eventValues(t, chunk, 2, func(i int) string { return itoa(i + 1) })
+		args = append([]any{tenant, n}, args...)
+		if err := t.q.QueryRowContext(ctx, `WITH s AS (`+upsert+`),
+			ins AS (INSERT INTO events (`+eventColumns+`)
+				SELECT v.tenant_id, s.last_seq - $2 + v.k, v.id, v.type, v.at, v.actor_kind, v.actor_id, v.actor_name,
+					v.resource_type, v.resource_id, v.data
+				FROM s, (VALUES `+strings.Join(values, ", ")+`)
+				AS v(tenant_id, k, id, type, at, actor_kind, actor_id, actor_name, resource_type, resource_id, data))
+			SELECT last_seq FROM s`, args...).Scan(&last); err != nil {
+			return err
+		}
+	} else if err := t.q.QueryRowContext(ctx, upsert, tenant, n).Scan(&last); err != nil {
+		return err
+	}
+	first := last - n + 1
+	for i := range es {
+		es[i].Sequence = first + int64(i)
+	}
+	for start := 0; start < len(rest); start += eventsPerInsert {
+		chunk := rest[start:min(start+eventsPerInsert, len(rest))]
+		values, args := eventValues(t, chunk, 0, nil)
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eventValues renders the VALUES rows of events, their placeholders
+// numbered after base; seq, when set, is the SQL of the i-th row's
+// position (a literal; else the row's Sequence is an argument).
+func eventValues(t *wtx, es []*store.Event, base int, seq func(i int) string) ([]string, []any) {
+	values := make([]string, len(es))
+	args := make([]any, 0, 11*len(es))
+	for i, e := range es {
+		ph := make([]string, 0, 11)
+		add := func(v any) {
+			args = append(args, v)
+			ph = append(ph, "$"+itoa(base+len(args)))
+		}
+		add(e.TenantID)
+		if seq != nil {
+			ph = append(ph, "CAST("+seq(i)+" AS BIGINT)")
+		} else {
+			add(e.Sequence)
+		}
+		add(e.ID)
+		add(e.Type)
+		add(t.s.d.timeArg(e.At))
+		if seq != nil { // in VALUES the type is not the column's: say it
+			ph[len(ph)-1] = "CAST(" + ph[len(ph)-1] + " AS TIMESTAMPTZ)"
+		}
+		for _, v := range []string{e.ActorKind, e.ActorID, e.ActorName, e.ResourceType, e.ResourceID, e.Data} {
+			add(v)
+		}
+		values[i] = "(" + strings.Join(ph, ", ") + ")"
+	}
+	return values, args
 }
 
 // Events lists a tenant's events after a sequence number, in order.

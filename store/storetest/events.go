@@ -69,6 +69,31 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 			t.Fatalf("Events after the last = %v", seqs)
 		}
 	},
+	"ManyInOneTransaction": func(t *testing.T, s store.Store) {
+		tenant := newTenant(t, s)
+		types := make([]string, 1203)
+		for i := range types {
+			types[i] = "group.member_added"
+		}
+		emitEvents(t, s, tenant, "user.created")
+		es := emitEvents(t, s, tenant, types...)
+		if es[0].Sequence != 2 || es[len(es)-1].Sequence != 1204 {
+			t.Fatalf("numbered %d..%d, want 2..1204", es[0].Sequence, es[len(es)-1].Sequence)
+		}
+		var last int64
+		for last < 1204 {
+			page, err := s.Events(ctx(t), tenant, last, 1000)
+			if err != nil || len(page) == 0 {
+				t.Fatalf("page after %d: %d, %v", last, len(page), err)
+			}
+			for _, e := range page {
+				if e.Sequence != last+1 || (e.Sequence > 1 && e.ResourceID != fmt.Sprintf("r%d", e.Sequence-2)) {
+					t.Fatalf("event %+v after %d", e, last)
+				}
+				last = e.Sequence
+			}
+		}
+	},
 	"RollbackTakesNoNumber": func(t *testing.T, s store.Store) {
 		tenant := newTenant(t, s)
 		emitEvents(t, s, tenant, "user.created")
