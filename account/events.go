@@ -169,18 +169,62 @@ func (s *Service) groupAccessChanged(ctx context.Context, tx store.Tx, a Actor, 
 	if err != nil || !grants {
 		return err
 	}
+	var users, groups []string
 	for _, id := range ids {
-		if _, err := tx.GetUser(ctx, tenantID, id, 0); err != nil {
-			if KindOf(err) == NotFound {
-				continue // a nested group, or a user deleted with the change
-			}
+		if _, err := tx.GetUser(ctx, tenantID, id, 0); err == nil {
+			users = append(users, id)
+			continue
+		} else if KindOf(err) != NotFound {
 			return err
 		}
-		if err := s.accessChanged(ctx, tx, a, tenantID, id, "group"); err != nil {
+		if _, err := tx.GetGroup(ctx, tenantID, id, 0); err == nil {
+			groups = append(groups, id) // a nested group: its users' access changed
+		} else if KindOf(err) != NotFound {
 			return err
 		}
 	}
-	return nil
+	nested, err := groupUsers(ctx, tx, tenantID, groups)
+	if err != nil {
+		return err
+	}
+	for _, u := range nested {
+		if !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	return s.usersChanged(ctx, tx, a, tenantID, users, "group")
+}
+
+// groupUsers lists the users in the groups, directly or through nested
+// groups, each once, sorted.
+func groupUsers(ctx context.Context, tx store.Tx, tenantID string, groups []string) ([]string, error) {
+	seen := map[string]bool{}
+	queue := append([]string(nil), groups...)
+	for _, g := range groups {
+		seen[g] = true
+	}
+	var users []string
+	for len(queue) > 0 {
+		g := queue[0]
+		queue = queue[1:]
+		ms, err := tx.Members(tenantID, g).List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+			if m.Type == store.MemberGroup {
+				queue = append(queue, m.ID)
+			} else {
+				users = append(users, m.ID)
+			}
+		}
+	}
+	slices.Sort(users)
+	return users, nil
 }
 
 // sameGrants reports whether two sets of a user's grants are equal.
@@ -227,29 +271,9 @@ func (s *Service) groupGrantsChanged(ctx context.Context, tx store.Tx, a Actor, 
 	if err != nil || sameGrants(before, now) {
 		return err
 	}
-	seen := map[string]bool{groupID: true}
-	queue := []string{groupID}
-	var users []string
-	for len(queue) > 0 {
-		g := queue[0]
-		queue = queue[1:]
-		ms, err := tx.Members(tenantID, g).List(ctx)
-		if err != nil {
-			return err
-		}
-		for _, m := range ms {
-			switch {
-			case m.Type == store.MemberGroup:
-				if !seen[m.ID] {
-					seen[m.ID] = true
-					queue = append(queue, m.ID)
-				}
-			case !seen[m.ID]:
-				seen[m.ID] = true
-				users = append(users, m.ID)
-			}
-		}
+	users, err := groupUsers(ctx, tx, tenantID, []string{groupID})
+	if err != nil {
+		return err
 	}
-	slices.Sort(users)
 	return s.usersChanged(ctx, tx, a, tenantID, users, "group")
 }

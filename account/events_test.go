@@ -149,6 +149,14 @@ func TestEventsOfEveryCommand(t *testing.T) {
 		if !strings.Contains(es[1].Data, `"viaGroup":"`+g.ID+`"`) {
 			t.Fatalf("access.changed through a group = %s", es[1].Data)
 		}
+		eve := e.user("eve")
+		inner, err := e.svc.CreateGroup(c, e.op(), e.tenant, account.GroupInput{Group: &store.Group{DisplayName: "Inner",
+			Members: []store.Member{{ID: eve}}}})
+		ok(t, "inner", err)
+		f.skip()
+		_, err = e.svc.EditMembers(c, e.op(), e.tenant, g.ID, []account.MemberOp{{Add: []string{inner.ID}}})
+		ok(t, "nest", err)
+		f.want("nest a group in a granting group", "group.member_added "+g.ID, "access.changed "+eve)
 		_, err = e.svc.UpdateGroup(c, e.op(), e.tenant, g.ID, account.AnyVersion, func(old *store.Group) (account.GroupInput, error) {
 			return account.GroupInput{Group: &store.Group{DisplayName: "Sales EU"}}, nil
 		}, nil)

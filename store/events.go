@@ -11,8 +11,9 @@ type Event struct {
 	ID       string
 	TenantID string
 	Type     string
-	// Sequence numbers a tenant's events from 1, without gaps, in the
-	// order their transactions committed.
+	// Sequence numbers a tenant's events from 1, without gaps: events
+	// committed after one was numbered get higher numbers; a resource's
+	// events are numbered in the order of its changes.
 	Sequence                      int64
 	At                            time.Time
 	ActorKind, ActorID, ActorName string
@@ -101,8 +102,9 @@ type Outcome struct {
 // Feed reads and maintains the change feed and the credentials of the
 // services that read it.
 type Feed interface {
-	// Events lists a tenant's events with a sequence above after, in
-	// order, at most limit (100 when zero).
+	// Events numbers the tenant's committed events that have no number
+	// yet, then lists those with a sequence above after, in order, at most
+	// limit (100 when zero).
 	Events(ctx context.Context, tenantID string, after int64, limit int) ([]Event, error)
 	// PurgeEvents deletes events (and finished deliveries) older than
 	// before, in every tenant, and returns how many events.

@@ -271,7 +271,8 @@ type Tx interface {
 	// m.State is queued, and m.NextAttemptAt is now when zero.
 	QueueMail(ctx context.Context, m *Mail) error
 	// InsertEvent adds an event to the tenant's feed: e.ID and e.At are
-	// set if empty; e.Sequence is taken when the transaction commits.
+	// set if empty; its Sequence is given after the commit, when the
+	// tenant's feed is next read (Feed.Events, Webhooks.Dispatch).
 	InsertEvent(ctx context.Context, e *Event) error
 }
 

@@ -1,16 +1,18 @@
--- The change feed: events written in the transaction of the change, each
--- numbered by a per-tenant counter taken at commit (event_seqs), so that
--- a consumer paging after a number never misses one committed later with
--- a lower number. Webhook endpoints, their deliveries and attempts, and
--- the API keys services read the feed with.
+-- The change feed: events written in the transaction of the change, with
+-- no number; a sequencer step numbers the committed ones of a tenant
+-- (under its event_seqs row, in insertion order) before anything reads
+-- them, so numbers are gap-free and a consumer paging after a number never
+-- misses one numbered later with a lower number. Webhook endpoints, their
+-- deliveries and attempts, and the API keys services read the feed with.
 CREATE TABLE event_seqs (
     tenant_id TEXT PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     last_seq  BIGINT NOT NULL
 );
 --bun:split
 CREATE TABLE events (
+    ord           BIGSERIAL PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    seq           BIGINT NOT NULL,
+    seq           BIGINT,
     id            TEXT NOT NULL UNIQUE,
     type          TEXT NOT NULL,
     at            TIMESTAMPTZ NOT NULL,
@@ -19,9 +21,12 @@ CREATE TABLE events (
     actor_name    TEXT NOT NULL DEFAULT '',
     resource_type TEXT NOT NULL,
     resource_id   TEXT NOT NULL DEFAULT '',
-    data          TEXT NOT NULL DEFAULT '{}',
-    PRIMARY KEY (tenant_id, seq)
+    data          TEXT NOT NULL DEFAULT '{}'
 );
+--bun:split
+CREATE UNIQUE INDEX events_seq_uq ON events (tenant_id, seq);
+--bun:split
+CREATE INDEX events_unnumbered_idx ON events (tenant_id, ord) WHERE seq IS NULL;
 --bun:split
 CREATE INDEX events_at_idx ON events (at);
 --bun:split

@@ -12,22 +12,28 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// The change feed. Events are buffered by the transaction and written when
-// its function returns, in one step: the tenant's counter row in
-// event_seqs is bumped by the number of events (which locks it until
-// commit), and the events are inserted with the numbers taken. A second
-// transaction of the tenant waits on that row until the first commits, so
-// numbers are gap-free (a rollback returns them) and ordered by commit: a
-// reader that saw number n has seen every number below it. The lock is
-// held only from the flush to the commit.
+// The change feed. A change's transaction inserts its events without a
+// number (buffered, written in one statement when its function returns),
+// which takes no lock: concurrent changes of one tenant do not wait on
+// each other for the feed. Before anything reads a tenant's events, a
+// sequencer step (sequence) numbers the committed ones that have none, in
+// insertion order, under the tenant's event_seqs row: numbers are gap-free
+// (a rolled-back event was never there), and a row committed after a
+// reader saw number n is numbered after n, so a consumer paging after the
+// last number it saw never misses one. Events of one resource keep their
+// order: their changes hold the resource's row lock, so the later change
+// inserts its events after the earlier one committed.
 
 const (
 	defaultEventsLimit = 100
-	// eventsPerInsert bounds the rows of one INSERT (9 arguments each).
+	// eventsPerInsert bounds the rows of one INSERT (10 arguments each).
 	eventsPerInsert = 500
 )
 
-const eventColumns = `tenant_id, seq, id, type, at, actor_kind, actor_id, actor_name, resource_type, resource_id, data`
+const (
+	eventColumns  = `tenant_id, seq, id, type, at, actor_kind, actor_id, actor_name, resource_type, resource_id, data`
+	insertColumns = `tenant_id, id, type, at, actor_kind, actor_id, actor_name, resource_type, resource_id, data`
+)
 
 func scanEvent(row scanRow) (store.Event, error) {
 	var e store.Event
@@ -37,7 +43,7 @@ func scanEvent(row scanRow) (store.Event, error) {
 }
 
 // InsertEvent buffers an event (e.ID and e.At set when empty, empty Data
-// stored as "{}"); flushEvents numbers and writes it.
+// stored as "{}"); flushEvents writes it.
 func (t *wtx) InsertEvent(_ context.Context, e *store.Event) error {
 	if e.TenantID == "" || e.Type == "" {
 		return store.ErrInvalid
@@ -49,104 +55,76 @@ func (t *wtx) InsertEvent(_ context.Context, e *store.Event) error {
 		e.At = t.s.now()
 	}
 	e.Data = orDefault(e.Data, "{}")
+	e.Sequence = 0
 	t.events = append(t.events, e)
 	return nil
 }
 
-// flushEvents numbers and writes the buffered events, tenant by tenant in
-// the order of their first event.
+// flushEvents writes the buffered events, unnumbered, in their order.
 func (t *wtx) flushEvents(ctx context.Context) error {
-	if len(t.events) == 0 {
-		return nil
-	}
-	var tenants []string
-	by := map[string][]*store.Event{}
-	for _, e := range t.events {
-		if _, ok := by[e.TenantID]; !ok {
-			tenants = append(tenants, e.TenantID)
-		}
-		by[e.TenantID] = append(by[e.TenantID], e)
-	}
+	es := t.events
 	t.events = nil
-	for _, tenant := range tenants {
-		if err := t.writeEvents(ctx, tenant, by[tenant]); err != nil {
+	for start := 0; start < len(es); start += eventsPerInsert {
+		chunk := es[start:min(start+eventsPerInsert, len(es))]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 10*len(chunk))
+		for i, e := range chunk {
+			n := len(args)
+			ph := make([]string, 10)
+			for j := range ph {
+				ph[j] = "$" + itoa(n+j+1)
+			}
+			values[i] = "(" + strings.Join(ph, ", ") + ")"
+			args = append(args, e.TenantID, e.ID, e.Type, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
+				e.ResourceType, e.ResourceID, e.Data)
+		}
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+insertColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
 			return t.translateInTx(tenantGone(err))
 		}
 	}
 	return nil
 }
 
-// writeEvents numbers and inserts one tenant's events. On PostgreSQL the
-// counter's bump and the first rows' insert are one statement (a data-
-// modifying CTE), so an event costs the change no extra round trip when
-// it has at most eventsPerInsert of them.
-func (t *wtx) writeEvents(ctx context.Context, tenant string, es []*store.Event) error {
-	n := int64(len(es))
-	const upsert = `INSERT INTO event_seqs (tenant_id, last_seq) VALUES ($1, $2)
-		ON CONFLICT (tenant_id) DO UPDATE SET last_seq = event_seqs.last_seq + excluded.last_seq RETURNING last_seq`
+// sequence numbers a tenant's committed events that have no number yet and
+// returns the tenant's last number. A tenant with none waiting costs one
+// indexed read.
+func (s *Store) sequence(ctx context.Context, tenantID string) (int64, error) {
 	var last int64
-	rest := es
-	if t.s.d.name == "postgres" {
-		chunk := es[:min(eventsPerInsert, len(es))]
-		rest = es[len(chunk):]
-		values, args := eventValues(t, chunk, 2, func(i int) string { return itoa(i + 1) })
-		args = append([]any{tenant, n}, args...)
-		if err := t.q.QueryRowContext(ctx, `WITH s AS (`+upsert+`),
-			ins AS (INSERT INTO events (`+eventColumns+`)
-				SELECT v.tenant_id, s.last_seq - $2 + v.k, v.id, v.type, v.at, v.actor_kind, v.actor_id, v.actor_name,
-					v.resource_type, v.resource_id, v.data
-				FROM s, (VALUES `+strings.Join(values, ", ")+`)
-				AS v(tenant_id, k, id, type, at, actor_kind, actor_id, actor_name, resource_type, resource_id, data))
-			SELECT last_seq FROM s`, args...).Scan(&last); err != nil {
+	var pending bool
+	err := s.db.DB.QueryRowContext(ctx, `SELECT COALESCE((SELECT last_seq FROM event_seqs WHERE tenant_id = $1), 0),
+		EXISTS (SELECT 1 FROM events WHERE tenant_id = $1 AND seq IS NULL)`, tenantID).Scan(&last, &pending)
+	if err != nil || !pending {
+		return last, s.d.translate(err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_seqs (tenant_id, last_seq) VALUES ($1, 0) ON CONFLICT (tenant_id) DO NOTHING`,
+			tenantID); err != nil {
+			return tenantGone(err)
+		}
+		// The tenant's counter row serialises numbering steps.
+		if err := tx.QueryRowContext(ctx, `SELECT last_seq FROM event_seqs WHERE tenant_id = $1`+s.d.forUpdate, tenantID).Scan(&last); err != nil {
 			return err
 		}
-	} else if err := t.q.QueryRowContext(ctx, upsert, tenant, n).Scan(&last); err != nil {
+		// The statement sees the rows committed before it began; those
+		// committed later wait for the next step, and higher numbers.
+		res, err := tx.ExecContext(ctx, `UPDATE events SET seq = $2 + n.rn
+			FROM (SELECT ord, row_number() OVER (ORDER BY ord) AS rn FROM events WHERE tenant_id = $1 AND seq IS NULL) AS n
+			WHERE events.ord = n.ord`, tenantID, last)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		if err != nil || k == 0 {
+			return err
+		}
+		last += k
+		_, err = tx.ExecContext(ctx, `UPDATE event_seqs SET last_seq = $1 WHERE tenant_id = $2`, last, tenantID)
 		return err
+	})
+	if errors.Is(err, store.ErrTenantGone) {
+		return 0, nil
 	}
-	first := last - n + 1
-	for i := range es {
-		es[i].Sequence = first + int64(i)
-	}
-	for start := 0; start < len(rest); start += eventsPerInsert {
-		chunk := rest[start:min(start+eventsPerInsert, len(rest))]
-		values, args := eventValues(t, chunk, 0, nil)
-		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// eventValues renders the VALUES rows of events, their placeholders
-// numbered after base; seq, when set, is the SQL of the i-th row's
-// position (a literal; else the row's Sequence is an argument).
-func eventValues(t *wtx, es []*store.Event, base int, seq func(i int) string) ([]string, []any) {
-	values := make([]string, len(es))
-	args := make([]any, 0, 11*len(es))
-	for i, e := range es {
-		ph := make([]string, 0, 11)
-		add := func(v any) {
-			args = append(args, v)
-			ph = append(ph, "$"+itoa(base+len(args)))
-		}
-		add(e.TenantID)
-		if seq != nil {
-			ph = append(ph, "CAST("+seq(i)+" AS BIGINT)")
-		} else {
-			add(e.Sequence)
-		}
-		add(e.ID)
-		add(e.Type)
-		add(t.s.d.timeArg(e.At))
-		if seq != nil { // in VALUES the type is not the column's: say it
-			ph[len(ph)-1] = "CAST(" + ph[len(ph)-1] + " AS TIMESTAMPTZ)"
-		}
-		for _, v := range []string{e.ActorKind, e.ActorID, e.ActorName, e.ResourceType, e.ResourceID, e.Data} {
-			add(v)
-		}
-		values[i] = "(" + strings.Join(ph, ", ") + ")"
-	}
-	return values, args
+	return last, err
 }
 
 // Events lists a tenant's events after a sequence number, in order.
@@ -159,8 +137,11 @@ func (r rd) Events(ctx context.Context, tenantID string, after int64, limit int)
 	return out, r.translate(err)
 }
 
-// Events reads outside a transaction.
+// Events numbers the tenant's waiting events, then reads.
 func (s *Store) Events(ctx context.Context, tenantID string, after int64, limit int) ([]store.Event, error) {
+	if _, err := s.sequence(ctx, tenantID); err != nil {
+		return nil, err
+	}
 	return s.Reader().(rd).Events(ctx, tenantID, after, limit)
 }
 

@@ -60,17 +60,18 @@ func (s *Store) optTime(t *time.Time) any {
 }
 
 // CreateWebhook stores an endpoint whose cursor is the tenant's last
-// sequence number: it receives the events committed after it.
+// sequence number (the committed events numbered first): it receives the
+// events committed after it.
 func (s *Store) CreateWebhook(ctx context.Context, w *store.Webhook) error {
 	w.ID = uuid.NewString()
 	w.CreatedAt = s.now()
 	w.Enabled = true
 	w.FailingSince, w.DisabledAt = nil, nil
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT last_seq FROM event_seqs WHERE tenant_id = $1), 0)`,
-			w.TenantID).Scan(&w.Cursor); err != nil {
-			return err
-		}
+	var err error
+	if w.Cursor, err = s.sequence(ctx, w.TenantID); err != nil {
+		return err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`, lease_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL, $10, $10)`,
 			w.ID, w.TenantID, w.URL, strings.Join(w.EventTypes, ","), w.Secret, w.PrevSecret, s.optTime(w.PrevUntil), true,
@@ -167,6 +168,9 @@ func (s *Store) ReleaseWebhook(ctx context.Context, id string, at time.Time) err
 func (s *Store) Dispatch(ctx context.Context, w store.Webhook, now time.Time, limit int) (int, int64, error) {
 	var n int
 	cursor := w.Cursor
+	if _, err := s.sequence(ctx, w.TenantID); err != nil {
+		return 0, cursor, err
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		n, cursor = 0, w.Cursor
 		evs, err := collect(ctx, tx, func(row scanRow) ([3]any, error) {

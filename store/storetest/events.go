@@ -48,7 +48,7 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 		es := emitEvents(t, s, a, "user.created", "user.updated")
 		emitEvents(t, s, b, "user.created")
 		emitEvents(t, s, a, "user.deleted")
-		if es[0].Sequence != 1 || es[1].Sequence != 2 || es[0].ID == "" || es[0].At.IsZero() {
+		if es[0].ID == "" || es[0].At.IsZero() {
 			t.Fatalf("first events = %+v %+v", es[0], es[1])
 		}
 		got, err := s.Events(ctx(t), a, 0, 0)
@@ -76,10 +76,7 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 			types[i] = "group.member_added"
 		}
 		emitEvents(t, s, tenant, "user.created")
-		es := emitEvents(t, s, tenant, types...)
-		if es[0].Sequence != 2 || es[len(es)-1].Sequence != 1204 {
-			t.Fatalf("numbered %d..%d, want 2..1204", es[0].Sequence, es[len(es)-1].Sequence)
-		}
+		emitEvents(t, s, tenant, types...)
 		var last int64
 		for last < 1204 {
 			page, err := s.Events(ctx(t), tenant, last, 1000)
@@ -97,6 +94,7 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 	"RollbackTakesNoNumber": func(t *testing.T, s store.Store) {
 		tenant := newTenant(t, s)
 		emitEvents(t, s, tenant, "user.created")
+		eventSeqs(t, s, tenant, 0, 0)
 		boom := errors.New("boom")
 		err := s.InTx(ctx(t), func(tx store.Tx) error {
 			if err := tx.InsertEvent(ctx(t), &store.Event{TenantID: tenant, Type: "user.updated", ActorKind: "operator"}); err != nil {
@@ -152,27 +150,50 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 			}()
 		}
 		go func() { wg.Wait(); close(done) }()
-		var last int64
 		want := int64(writers * each * 2) // 1+2+3 per 3 transactions
-		for finished := false; ; {
-			select {
-			case <-done:
-				finished = true
-			default:
-			}
-			seqs := eventSeqs(t, s, tenant, last, 50)
-			for _, q := range seqs {
-				if q != last+1 {
-					t.Fatalf("read %d after %d: a consumer paging after %d would miss %d", q, last, last, last+1)
+		// Two consumers page at once: each read numbers what is waiting,
+		// so the numbering steps run concurrently too.
+		var rg sync.WaitGroup
+		ids := make([]map[int64]string, 2)
+		for r := range ids {
+			ids[r] = map[int64]string{}
+			rg.Add(1)
+			go func() {
+				defer rg.Done()
+				var last int64
+				for finished := false; ; {
+					select {
+					case <-done:
+						finished = true
+					default:
+					}
+					es, err := s.Events(ctx(t), tenant, last, 50)
+					if err != nil {
+						t.Errorf("Events: %v", err)
+						return
+					}
+					for _, e := range es {
+						if e.Sequence != last+1 {
+							t.Errorf("read %d after %d: a consumer paging after %d would miss %d", e.Sequence, last, last, last+1)
+							return
+						}
+						last = e.Sequence
+						ids[r][e.Sequence] = e.ID
+					}
+					if finished && len(es) == 0 {
+						break
+					}
 				}
-				last = q
-			}
-			if finished && len(seqs) == 0 {
-				break
-			}
+				if last != want {
+					t.Errorf("read up to %d, want %d", last, want)
+				}
+			}()
 		}
-		if last != want {
-			t.Fatalf("read up to %d, want %d", last, want)
+		rg.Wait()
+		for q, id := range ids[0] {
+			if ids[1][q] != id {
+				t.Fatalf("number %d is event %s to one consumer and %s to the other", q, id, ids[1][q])
+			}
 		}
 	},
 	"Purge": func(t *testing.T, s store.Store) {
@@ -184,6 +205,7 @@ var eventTests = map[string]func(t *testing.T, s store.Store){
 			}
 			return tx.InsertEvent(c, &store.Event{TenantID: tenant, Type: "user.updated", ActorKind: "idp"})
 		})
+		eventSeqs(t, s, tenant, 0, 0) // numbered
 		n, err := s.PurgeEvents(ctx(t), now().Add(-30*24*time.Hour))
 		if err != nil || n != 1 {
 			t.Fatalf("PurgeEvents = %d, %v", n, err)
