@@ -13,7 +13,7 @@ CREATE TABLE events (
     ord           INTEGER PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     seq           INTEGER,
-    id            TEXT NOT NULL UNIQUE,
+    id            TEXT NOT NULL,
     type          TEXT NOT NULL,
     at            INTEGER NOT NULL,
     actor_kind    TEXT NOT NULL,
@@ -24,7 +24,7 @@ CREATE TABLE events (
     data          TEXT NOT NULL DEFAULT '{}'
 );
 --bun:split
-CREATE UNIQUE INDEX events_seq_uq ON events (tenant_id, seq);
+CREATE UNIQUE INDEX events_seq_uq ON events (tenant_id, seq) WHERE seq IS NOT NULL;
 --bun:split
 CREATE INDEX events_unnumbered_idx ON events (tenant_id, ord) WHERE seq IS NULL;
 --bun:split

@@ -65,24 +65,30 @@ func (t *wtx) flushEvents(ctx context.Context) error {
 	es := t.events
 	t.events = nil
 	for start := 0; start < len(es); start += eventsPerInsert {
-		chunk := es[start:min(start+eventsPerInsert, len(es))]
-		values := make([]string, len(chunk))
-		args := make([]any, 0, 10*len(chunk))
-		for i, e := range chunk {
-			n := len(args)
-			ph := make([]string, 10)
-			for j := range ph {
-				ph[j] = "$" + itoa(n+j+1)
-			}
-			values[i] = "(" + strings.Join(ph, ", ") + ")"
-			args = append(args, e.TenantID, e.ID, e.Type, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
-				e.ResourceType, e.ResourceID, e.Data)
-		}
-		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+insertColumns+`) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		values, args := eventValues(t, es[start:min(start+eventsPerInsert, len(es))], 0)
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+insertColumns+`) VALUES `+values, args...); err != nil {
 			return t.translateInTx(tenantGone(err))
 		}
 	}
 	return nil
+}
+
+// eventValues renders the VALUES rows of events, their placeholders
+// numbered after base.
+func eventValues(t *wtx, es []*store.Event, base int) (string, []any) {
+	values := make([]string, len(es))
+	args := make([]any, 0, 10*len(es))
+	for i, e := range es {
+		n := base + len(args)
+		ph := make([]string, 10)
+		for j := range ph {
+			ph[j] = "$" + itoa(n+j+1)
+		}
+		values[i] = "(" + strings.Join(ph, ", ") + ")"
+		args = append(args, e.TenantID, e.ID, e.Type, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
+			e.ResourceType, e.ResourceID, e.Data)
+	}
+	return strings.Join(values, ", "), args
 }
 
 // sequence numbers a tenant's committed events that have no number yet and
