@@ -106,8 +106,8 @@ type Feed interface {
 	// yet, then lists those with a sequence above after, in order, at most
 	// limit (100 when zero).
 	Events(ctx context.Context, tenantID string, after int64, limit int) ([]Event, error)
-	// PurgeEvents deletes events (and finished deliveries) older than
-	// before, in every tenant, and returns how many events.
+	// PurgeEvents deletes events (and deliveries) older than before, in
+	// every tenant, and returns how many events.
 	PurgeEvents(ctx context.Context, before time.Time) (int, error)
 
 	// CreateAPIKey stores a key (ID and CreatedAt set); only its hash is kept.

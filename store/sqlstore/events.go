@@ -152,9 +152,9 @@ func (s *Store) Events(ctx context.Context, tenantID string, after int64, limit 
 }
 
 // PurgeEvents deletes the events older than before, and the deliveries
-// created before it that are no longer pending.
+// created before it (a pending one could not be sent without its event).
 func (s *Store) PurgeEvents(ctx context.Context, before time.Time) (int, error) {
-	if _, err := s.db.DB.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE created_at < $1 AND state <> 'pending'`,
+	if _, err := s.db.DB.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE created_at < $1`,
 		s.d.timeArg(before)); err != nil {
 		return 0, s.d.translate(err)
 	}
