@@ -63,6 +63,9 @@ func (s *Service) emit(ctx context.Context, tx store.Tx, a Actor, tenantID, acti
 				ids, _ = m.Before.([]string)
 			}
 		}
+		if net, ok := ctx.Value(settledKey{}).(settled); ok && net.group == resourceID {
+			ids = net.drop(action, ids)
+		}
 		for _, id := range ids {
 			if err := Emit(ctx, tx, a, tenantID, action, resourceType, resourceID, map[string]any{"value": id}); err != nil {
 				return err
@@ -276,4 +279,52 @@ func (s *Service) groupGrantsChanged(ctx context.Context, tx store.Tx, a Actor, 
 		return err
 	}
 	return s.usersChanged(ctx, tx, a, tenantID, users, "group")
+}
+
+// settled says, for the members both added and removed by one change (a
+// PATCH removing then adding one member, say), which way it ended: only
+// that event is emitted, so a consumer applying the events in order ends
+// with the group as it is.
+type settled struct {
+	group   string
+	nowIn   map[string]bool // member at the end
+	settled map[string]bool // in both lists
+}
+
+type settledKey struct{}
+
+func (n settled) drop(action string, ids []string) []string {
+	out := ids[:0:0]
+	for _, id := range ids {
+		if n.settled[id] && n.nowIn[id] != (action == ActMemberAdded) {
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// settleMembers finds the members in both lists and whether each is a
+// member now (reading the members only when there is such a one).
+func (s *Service) settleMembers(ctx context.Context, tx store.Tx, tenantID, groupID string, added, removed []string) (context.Context, error) {
+	both := map[string]bool{}
+	for _, id := range removed {
+		if slices.Contains(added, id) {
+			both[id] = true
+		}
+	}
+	if len(both) == 0 {
+		return ctx, nil
+	}
+	ms, err := tx.Members(tenantID, groupID).List(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	in := map[string]bool{}
+	for _, m := range ms {
+		if both[m.ID] {
+			in[m.ID] = true
+		}
+	}
+	return context.WithValue(ctx, settledKey{}, settled{group: groupID, nowIn: in, settled: both}), nil
 }

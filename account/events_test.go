@@ -137,6 +137,18 @@ func TestEventsOfEveryCommand(t *testing.T) {
 		ok(t, "members", err)
 		f.want("members", "group.member_added "+g.ID, "group.member_removed "+g.ID)
 
+		// Removed, then added again, in one change: it ends a member, and
+		// the feed says so (not "added" then "removed").
+		_, err = e.svc.EditMembers(c, e.op(), e.tenant, g.ID, []account.MemberOp{{Remove: []string{cat}}, {Add: []string{cat}}})
+		ok(t, "remove and add again", err)
+		es = f.want("remove and add again", "group.member_added "+g.ID)
+		if d := data(t, es[0]); d["value"] != cat {
+			t.Fatalf("data = %v", d)
+		}
+		_, err = e.svc.EditMembers(c, e.op(), e.tenant, g.ID, []account.MemberOp{{Add: []string{ben}}, {Remove: []string{ben}}})
+		ok(t, "add and remove", err)
+		f.want("add and remove", "group.member_removed "+g.ID)
+
 		grants := []account.GrantInput{{Role: "Reports"}}
 		_, err = e.svc.UpdateGroup(c, e.op(), e.tenant, g.ID, account.AnyVersion, func(old *store.Group) (account.GroupInput, error) {
 			return account.GroupInput{Domain: &account.GroupDomainInput{Grants: &grants}}, nil

@@ -286,6 +286,10 @@ func (s *Service) guardGroup(ctx context.Context, r store.Reader, au authority, 
 // auditGroup records a group's change: its attributes (old, g) and the
 // members added and removed, each as an entry of its own kind.
 func (s *Service) auditGroup(ctx context.Context, tx store.Tx, a Actor, tenantID, id string, old, g *store.Group, added, removed []string) error {
+	ctx, err := s.settleMembers(ctx, tx, tenantID, id, added, removed)
+	if err != nil {
+		return err
+	}
 	if old != nil && g != nil && (old.DisplayName != g.DisplayName || old.ExternalID != g.ExternalID) {
 		c := changes{}
 		c.set("displayName", old.DisplayName, g.DisplayName)
