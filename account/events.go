@@ -307,9 +307,16 @@ func (n settled) drop(action string, ids []string) []string {
 // settleMembers finds the members in both lists and whether each is a
 // member now (reading the members only when there is such a one).
 func (s *Service) settleMembers(ctx context.Context, tx store.Tx, tenantID, groupID string, added, removed []string) (context.Context, error) {
+	if len(added) == 0 || len(removed) == 0 {
+		return ctx, nil
+	}
+	in := make(map[string]bool, len(added))
+	for _, id := range added {
+		in[id] = true
+	}
 	both := map[string]bool{}
 	for _, id := range removed {
-		if slices.Contains(added, id) {
+		if in[id] {
 			both[id] = true
 		}
 	}
@@ -320,7 +327,7 @@ func (s *Service) settleMembers(ctx context.Context, tx store.Tx, tenantID, grou
 	if err != nil {
 		return ctx, err
 	}
-	in := map[string]bool{}
+	in = map[string]bool{}
 	for _, m := range ms {
 		if both[m.ID] {
 			in[m.ID] = true
