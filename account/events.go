@@ -190,8 +190,12 @@ func (s *Service) groupAccessChanged(ctx context.Context, tx store.Tx, a Actor, 
 	if err != nil {
 		return err
 	}
+	direct := make(map[string]bool, len(users))
+	for _, u := range users {
+		direct[u] = true
+	}
 	for _, u := range nested {
-		if !slices.Contains(users, u) {
+		if !direct[u] {
 			users = append(users, u)
 		}
 	}
