@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
@@ -23,7 +25,17 @@ type querier interface {
 // back whole, so running it again is safe).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < 6; attempt++ {
+		if attempt > 0 {
+			// A jittered pause, so that two transactions that deadlocked
+			// on each other do not start again in step and meet again.
+			pause := time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return s.d.translate(err)
+			case <-time.After(pause):
+			}
+		}
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			return fn(tx.Tx)
 		})
