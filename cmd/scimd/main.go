@@ -57,6 +57,7 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd())
+	root.AddCommand(apikeyCmd(), webhookCmd())
 	return root
 }
 
