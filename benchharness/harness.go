@@ -35,7 +35,10 @@ import (
 
 // Config is one run.
 type Config struct {
-	DB           string
+	DB string
+	// Store, when set, is used instead of opening DB (which still names
+	// the database, for the driver's own pool). Run does not close it.
+	Store        *sqlstore.Store
 	Users        int
 	GroupMembers int
 	Clients      int
@@ -49,6 +52,13 @@ type Config struct {
 	// ProfileDir, when set, receives a CPU profile of each scenario
 	// (server and clients: one process).
 	ProfileDir string
+	// StaleMembers skips the ANALYZE of group_members after its bulk
+	// load, leaving its statistics as stale as right after any bulk load
+	// of memberships (the plan test).
+	StaleMembers bool
+	// Phase, when set, is told "scenarios" when the server starts taking
+	// load and "done" when the last scenario ended (before clean-up).
+	Phase func(string)
 	// Keep leaves the seeded tenant in the database.
 	Keep bool
 	// Log receives progress lines.
@@ -105,11 +115,14 @@ func (c *Config) defaults() {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	cfg.defaults()
 	logf := func(format string, args ...any) { fmt.Fprintf(cfg.Log, format+"\n", args...) }
-	st, err := sqlstore.Open(ctx, cfg.DB)
-	if err != nil {
-		return nil, err
+	st := cfg.Store
+	if st == nil {
+		var err error
+		if st, err = sqlstore.Open(ctx, cfg.DB); err != nil {
+			return nil, err
+		}
+		defer st.Close()
 	}
-	defer st.Close()
 	if err := st.Migrate(ctx); err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
@@ -152,7 +165,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	logf("seeding %d users (+%d outside groups), a group of %d members (%s)", cfg.Users, pool, d.m, st.Dialect())
 	t0 := time.Now()
 	if raw.pg != nil {
-		err = seedPostgres(ctx, raw.pg, d)
+		err = seedPostgres(ctx, raw.pg, d, cfg.StaleMembers)
 	} else {
 		err = seedSQLite(ctx, st, d)
 	}
@@ -175,6 +188,21 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer stopRef()
 	e.refBase = refBase
 
+	// Clean-up, not a scenario: after phase "done" (deferred later, run
+	// earlier).
+	var side store.Tenant
+	defer func() {
+		if side.ID != "" {
+			st.DeleteTenant(context.WithoutCancel(ctx), side.ID)
+		}
+	}()
+	phase := func(p string) {
+		if cfg.Phase != nil {
+			cfg.Phase(p)
+		}
+	}
+	phase("scenarios")
+	defer phase("done")
 	// The trio, interleaved, best of Rounds.
 	trio := []struct {
 		name, kind string
@@ -198,12 +226,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	// The INSERT ceiling writes into a tenant of its own, so that the
 	// scenarios see the seeded tenant as it was made.
-	side, err := st.CreateTenant(ctx, "bench-ceiling-"+time.Now().UTC().Format("20060102-150405.000000"))
+	side, err = st.CreateTenant(ctx, "bench-ceiling-"+time.Now().UTC().Format("20060102-150405.000000"))
 	if err != nil {
 		return nil, err
 	}
 	insert := drive(ctx, "ceiling: single-row INSERT (driver)", "ceiling", cfg.Clients, cfg.Duration, insertCeiling(raw, side.ID, timeArg))
-	st.DeleteTenant(context.WithoutCancel(ctx), side.ID)
 	logf("%s", line(insert))
 	rep.Results = append(rep.Results, best[0], insert, best[1])
 	get := best[2]

@@ -54,9 +54,15 @@ func newTenantData(tenantID string, n, pool, m int) *tenantData {
 		base: time.Now().UTC().Truncate(time.Second).Add(-time.Hour)}
 }
 
-// seedPostgres loads the tenant with COPY through pgx and analyzes the
-// tables it filled, so that the planner knows their new size.
-func seedPostgres(ctx context.Context, pool *pgxpool.Pool, d *tenantData) error {
+// seedPostgres loads the tenant with COPY through pgx and analyzes each
+// table it filled before the next (whose foreign key checks are planned
+// with those statistics), so that the planner knows their new size.
+// staleMembers leaves group_members unanalyzed, as after any bulk load.
+func seedPostgres(ctx context.Context, pool *pgxpool.Pool, d *tenantData, staleMembers bool) error {
+	analyze := func(table string) error {
+		_, err := pool.Exec(ctx, `ANALYZE `+table)
+		return err
+	}
 	total := d.n + d.pool
 	pgTime := func(t time.Time) any { return t }
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"users"}, seedColumns, pgx.CopyFromFunc(counter(total, func(i int) []any {
@@ -64,10 +70,16 @@ func seedPostgres(ctx context.Context, pool *pgxpool.Pool, d *tenantData) error 
 	}))); err != nil {
 		return fmt.Errorf("copy users: %w", err)
 	}
+	if err := analyze("users"); err != nil {
+		return err
+	}
 	if _, err := pool.CopyFrom(ctx, pgx.Identifier{"user_values"}, valueColumns, pgx.CopyFromFunc(counter(total, func(i int) []any {
 		return d.valueRow(i + 1)
 	}))); err != nil {
 		return fmt.Errorf("copy user_values: %w", err)
+	}
+	if err := analyze("user_values"); err != nil {
+		return err
 	}
 	if err := seedGroups(ctx, func(q string, args ...any) error { _, err := pool.Exec(ctx, q, args...); return err }, d, d.base); err != nil {
 		return err
@@ -81,8 +93,10 @@ func seedPostgres(ctx context.Context, pool *pgxpool.Pool, d *tenantData) error 
 		}))); err != nil {
 		return fmt.Errorf("copy group_members: %w", err)
 	}
-	_, err := pool.Exec(ctx, `ANALYZE users, user_values, groups, group_members`)
-	return err
+	if staleMembers {
+		return nil
+	}
+	return analyze("groups, group_members")
 }
 
 // counter adapts a row function to pgx.CopyFromFunc.
