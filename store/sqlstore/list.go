@@ -33,12 +33,8 @@ func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*sto
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
 		scan:       scanUser,
-		load: func(ctx context.Context, users []*store.User) error {
-			if q.Load&store.LoadDomain == 0 {
-				return nil
-			}
-			return r.loadUserDomains(ctx, users)
-		},
+		// The account domain comes in the page's own query (userSelect).
+		load: func(context.Context, []*store.User) error { return nil },
 		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 	})
 	return p, s.d.translate(err)

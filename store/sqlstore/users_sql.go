@@ -77,7 +77,8 @@ func orDefault(v, def string) string {
 func fold(s string) string { return strings.ToLower(s) }
 
 // userSelect returns the select list for users aliased u, reading the child
-// parts named in load in the same query as JSON aggregates.
+// parts named in load (the account domain too) in the same query as JSON
+// aggregates.
 func (s *Store) userSelect(load store.Load) string {
 	var b strings.Builder
 	b.WriteString("u.id, u.tenant_id, u.user_name")
@@ -112,20 +113,26 @@ func (s *Store) userSelect(load store.Load) string {
 	} else {
 		b.WriteString(", NULL")
 	}
+	if load&store.LoadDomain != 0 {
+		b.WriteString(", " + s.domainColumn())
+	} else {
+		b.WriteString(", NULL")
+	}
 	return b.String()
 }
 
 // scanUser scans one row of userSelect, plus extra destinations after it.
 func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
 	u := &store.User{}
-	var values, addrs, groups [][]any
+	var values, addrs, groups, domain [][]any
 	dest := []any{&u.ID, &u.TenantID, &u.UserName}
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
 	dest = append(dest, nullBool{&u.Active}, &u.State, &u.Source, timePtrScan{&u.LastLoginAt},
 		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
-		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups})
+		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups},
+		jsonRows{&domain})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -137,6 +144,9 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 		u.Values[attr] = append(u.Values[attr], store.Value{
 			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
 		})
+	}
+	if domain != nil {
+		applyDomainRows(u, domain)
 	}
 	for _, r := range groups {
 		u.Groups = append(u.Groups, store.GroupRef{ID: cellStr(r, 0), Display: cellStr(r, 1), Direct: cellBool(r, 2)})
