@@ -35,7 +35,7 @@ func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*sto
 		scan:       scanUser,
 		// The account domain comes in the page's own query (userSelect).
 		load: func(context.Context, []*store.User) error { return nil },
-		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		key:  func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 	})
 	return p, s.d.translate(err)
 }
