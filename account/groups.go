@@ -159,10 +159,14 @@ func (s *Service) EditMembers(ctx context.Context, a Actor, tenantID, id string,
 			result = g
 			return nil
 		}
-		if result, err = tx.BumpGroup(ctx, tenantID, id); err != nil {
+		// The audit row first: the version bump locks the group's row
+		// until commit, and concurrent member changes to the group queue
+		// on that lock, so it is taken last.
+		if err := s.auditGroup(ctx, tx, a, tenantID, id, nil, nil, added, removed); err != nil {
 			return err
 		}
-		return s.auditGroup(ctx, tx, a, tenantID, id, nil, nil, added, removed)
+		result, err = tx.BumpGroup(ctx, tenantID, id)
+		return err
 	})
 	return result, err
 }
