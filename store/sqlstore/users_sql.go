@@ -187,34 +187,40 @@ func insertRows(ctx context.Context, q querier, head string, n, count int, row f
 	return nil
 }
 
-// insertValues writes the rows of the given multi-valued attributes.
-func insertValues(ctx context.Context, q querier, userID string, values map[string][]store.Value, attrs []string) error {
-	type row struct {
-		attr string
-		ord  int
-		v    store.Value
-	}
-	var rows []row
+// valueRows returns the user_values rows of the given multi-valued
+// attributes, in the column order of insertValues.
+func valueRows(userID string, values map[string][]store.Value, attrs []string) [][]any {
+	var rows [][]any
 	for _, attr := range attrs {
 		for i, v := range values[attr] {
-			rows = append(rows, row{attr, i, v})
+			rows = append(rows, []any{userID, attr, i, nullable(v.Value), nullable(v.Display), nullable(v.Type), v.Primary})
 		}
 	}
+	return rows
+}
+
+// insertValues writes the rows of the given multi-valued attributes.
+func insertValues(ctx context.Context, q querier, userID string, values map[string][]store.Value, attrs []string) error {
+	rows := valueRows(userID, values, attrs)
 	return insertRows(ctx, q, `INSERT INTO user_values (user_id, attr, ord, value, display, type, is_primary) VALUES `, 7, len(rows),
-		func(i int) []any {
-			r := rows[i]
-			return []any{userID, r.attr, r.ord, nullable(r.v.Value), nullable(r.v.Display), nullable(r.v.Type), r.v.Primary}
-		})
+		func(i int) []any { return rows[i] })
+}
+
+// addressRows returns the user_addresses rows of a user's addresses.
+func addressRows(userID string, addrs []store.Address) [][]any {
+	rows := make([][]any, len(addrs))
+	for i, a := range addrs {
+		rows[i] = []any{userID, i, nullable(a.Formatted), nullable(a.StreetAddress), nullable(a.Locality),
+			nullable(a.Region), nullable(a.PostalCode), nullable(a.Country), nullable(a.Type), a.Primary}
+	}
+	return rows
 }
 
 // insertAddresses writes a user's addresses.
 func insertAddresses(ctx context.Context, q querier, userID string, addrs []store.Address) error {
-	return insertRows(ctx, q, `INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `, 10, len(addrs),
-		func(i int) []any {
-			a := addrs[i]
-			return []any{userID, i, nullable(a.Formatted), nullable(a.StreetAddress), nullable(a.Locality),
-				nullable(a.Region), nullable(a.PostalCode), nullable(a.Country), nullable(a.Type), a.Primary}
-		})
+	rows := addressRows(userID, addrs)
+	return insertRows(ctx, q, `INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `, 10, len(rows),
+		func(i int) []any { return rows[i] })
 }
 
 // selectUsers runs a query over userSelect.
