@@ -254,6 +254,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			stopProf()
 		}
 		r.Name, r.Kind = s.name, s.kind
+		if r.Requests == 0 && r.Errors == 0 && r.FirstError == "" {
+			r.Errors, r.FirstError = 1, "not measured: it depends on a scenario that failed or did not run (the full listing gives the deep cursor)"
+		}
 		if r.Note == "" {
 			r.Note = s.note
 		}

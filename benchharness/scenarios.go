@@ -87,6 +87,7 @@ func (e *env) scenarios() []scenario {
 	var posts atomic.Int64
 	deep := int(float64(n)*0.9) + 1
 	var deepCursor atomic.Pointer[string]
+	var noDeep atomic.Bool
 	list := []scenario{
 		{name: "GET /Users?filter=externalId eq", kind: "read", op: func(ctx context.Context, w int) error {
 			return e.scim.do(ctx, http.MethodGet, filterPath("Users", fmt.Sprintf(`externalId eq "ext-%d"`, randUser(n))), nil, http.StatusOK, nil)
@@ -113,7 +114,8 @@ func (e *env) scenarios() []scenario {
 		{name: "GET /Users cursor page at " + strconv.Itoa(deep) + " count=100", kind: "read", op: func(ctx context.Context, w int) error {
 			c := deepCursor.Load()
 			if c == nil || *c == "" {
-				return fmt.Errorf("no deep cursor (the full listing did not reach row %d)", deep)
+				noDeep.Store(true)
+				return errStop // the full listing did not reach the row (or did not run)
 			}
 			return e.scim.do(ctx, http.MethodGet, "/scim/v2/Users?count=100&cursor="+url.QueryEscape(*c), nil, http.StatusOK, nil)
 		}},
