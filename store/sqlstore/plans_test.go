@@ -21,7 +21,7 @@ import (
 const planUsers = 100_000
 
 // tracer records every statement the store sends, with the arguments of
-// its first run.
+// its last run.
 type tracer struct {
 	mu    sync.Mutex
 	on    bool
@@ -32,10 +32,15 @@ type tracer struct {
 func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.seen[d.SQL]; !ok && t.on {
-		t.seen[d.SQL] = append([]any(nil), d.Args...)
+	if !t.on {
+		return ctx
+	}
+	if _, ok := t.seen[d.SQL]; !ok {
 		t.order = append(t.order, d.SQL)
 	}
+	// The last run's arguments: the cursor page deep in the list is the
+	// last run of the page statement.
+	t.seen[d.SQL] = append([]any(nil), d.Args...)
 	return ctx
 }
 
