@@ -62,7 +62,8 @@ func drive(ctx context.Context, name, kind string, clients int, d time.Duration,
 		go func() {
 			defer wg.Done()
 			p := &parts[w]
-			for time.Now().Before(deadline) && ctx.Err() == nil {
+			// Every worker runs op at least once, however short d.
+			for first := true; first || time.Now().Before(deadline) && ctx.Err() == nil; first = false {
 				t0 := time.Now()
 				err := op(ctx, w)
 				if errors.Is(err, errStop) {

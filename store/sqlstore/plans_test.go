@@ -49,7 +49,11 @@ func (t *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData
 // allowedSeqScan names the statements that may scan users: substring
 // search (co, the admin API's q=) has no B-tree to use; it would need a
 // trigram index (pg_trgm), which is a migration of its own.
-var allowedSeqScan = regexp.MustCompile(`(?s)LIKE .*ESCAPE|ILIKE|strpos|position\(`)
+//
+// A count of the whole tenant may scan too: when the tenant is most of the
+// table (as here) reading the table is the cheapest plan there is; index
+// pages and the first cursor page count (RFC 7644's totalResults).
+var allowedSeqScan = regexp.MustCompile(`(?s)LIKE .*ESCAPE|ILIKE|strpos|position\(|^SELECT count\(\*\) FROM users u WHERE u.tenant_id = \$1$`)
 
 // TestPlansUseIndexes runs every scenario of `scimd bench` once on a
 // tenant of 100,000 users and a group of 100,000 members, records each
@@ -142,7 +146,7 @@ func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer) {
 		}
 		bad := plan[0].Plan.seqScans()
 		if len(bad) > 0 && allowedSeqScan.MatchString(q) {
-			t.Logf("allowed: a sequential scan of %s for a substring search:\n%s", strings.Join(bad, ", "), q)
+			t.Logf("allowed: a sequential scan of %s for a substring search or a count of the tenant:\n%s", strings.Join(bad, ", "), q)
 			continue
 		}
 		if len(bad) == 0 && readOnly(q) {
