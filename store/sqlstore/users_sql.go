@@ -114,7 +114,7 @@ func (s *Store) userSelect(load store.Load) string {
 		b.WriteString(", NULL")
 	}
 	if load&store.LoadDomain != 0 {
-		b.WriteString(", " + s.domainColumn())
+		b.WriteString(s.userDomainSelect())
 	} else {
 		b.WriteString(", NULL")
 	}
@@ -144,11 +144,11 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 	}
 	dest = append(dest, nullBool{&u.Active}, &u.State, &u.Source, timePtrScan{&u.LastLoginAt},
 		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
-		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups},
-		jsonRows{&domain})
+		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups}, jsonRows{&domain})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
+	fillDomain(u, domain)
 	for _, r := range values {
 		if u.Values == nil {
 			u.Values = map[string][]store.Value{}
@@ -157,9 +157,6 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 		u.Values[attr] = append(u.Values[attr], store.Value{
 			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
 		})
-	}
-	if domain != nil {
-		applyDomainRows(u, domain)
 	}
 	for _, r := range groups {
 		u.Groups = append(u.Groups, store.GroupRef{ID: cellStr(r, 0), Display: cellStr(r, 1), Direct: cellBool(r, 2)})
