@@ -7,7 +7,9 @@
 //
 // Authentication is the scimd_session cookie that LinkHandler sets when a
 // sign-in link of `scimd admin login-link` is followed; bearer tokens and
-// anonymous calls are 401. State-changing requests from other sites are
+// anonymous calls are 401, except API keys (Authorization: Bearer
+// scimd_ak_..., made by `scimd apikey create`), which read GET /events
+// alone. State-changing requests from other sites are
 // 403 (net/http's CrossOriginProtection). A Team Leader's session may call
 // GET /me, GET /myteam, GET /users/{own id} (and its /access) and POST
 // /logout; every other endpoint is for administrators (403).
@@ -37,6 +39,10 @@
 //	GET|POST /numbers, DELETE /numbers/{e164}              {"number","tollFree","userId","primary"}
 //	GET|POST /locations, GET|PATCH|DELETE /locations/{id}  {"id","name","address","default"}
 //	GET    /audit?user=&actor=&since=   {"id","time","actor":{"kind","id","name"},"action","resourceType","resourceId","changes","requestId"}, newest first
+//	GET    /events?after=&limit=        the change feed: {"items":[{"id","type","sequence","time","actor","resourceId","data"}],"next":SEQ}; also with an API key
+//	GET|POST /webhooks, GET|PATCH|DELETE /webhooks/{id}    {"id","url","events","enabled","secret" (on create and rotateSecret only),"failingSince","disabledAt","created"}
+//	GET    /webhooks/{id}/deliveries    {"id","sequence","resourceId","state","attempts","lastStatus","nextAttempt","deliveredAt"}, newest first
+//	GET    /webhooks/{id}/deliveries/{deliveryId}/attempts, POST .../resend (202)
 //
 // A user is {"id","email","name","state","roles","owner","lastLogin",
 // "source","grants":[{"role","node"}],"agentIds":[{"system","value"}],

@@ -56,7 +56,9 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd(), benchCmd())
+	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd())
+	root.AddCommand(apikeyCmd(), webhookCmd())
+	root.AddCommand(benchCmd())
 	return root
 }
 
