@@ -16,6 +16,7 @@ type Store interface {
 	Users
 	Groups
 	Outbox
+	Imports
 
 	// InTx runs fn in one transaction: the account layer writes a change,
 	// its audit record and its outbox rows together. fn may run more than
