@@ -14,6 +14,13 @@ import (
 // and the audit record, in one transaction. The password is checked and
 // hashed first.
 func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in UserInput) (*store.User, error) {
+	return s.createUser(ctx, a, tenantID, in, nil)
+}
+
+// createUser is CreateUser; within, when not nil, runs last in the
+// transaction (the import records the row's result and queues the
+// password mail there, so that they commit with the user or not at all).
+func (s *Service) createUser(ctx context.Context, a Actor, tenantID string, in UserInput, within func(tx store.Tx, u *store.User) error) (*store.User, error) {
 	if err := checkTenant(a, tenantID); err != nil {
 		return nil, err
 	}
@@ -52,7 +59,13 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in U
 		if _, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, userChanges(nil, u))
+		if err := s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, userChanges(nil, u)); err != nil {
+			return err
+		}
+		if within != nil {
+			return within(tx, u)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
