@@ -100,7 +100,7 @@ func TestImportAPI(t *testing.T) {
 
 		// Another tenant's admin sees none of it; a Team Leader may not import.
 		_, _, other := e.newTenant()
-		e.as(other).get("/api/v1/import/jobs/" + id).wantError(404, "not_found")
+		e.as(other).get("/api/v1/import/jobs/"+id).wantError(404, "not_found")
 		_, lead := e.teamLeader("lead")
 		e.as(lead).do("POST", "/api/v1/import/jobs", good, "Content-Type", csvType).want(403)
 	})
