@@ -56,10 +56,19 @@ func (s *Service) createUser(ctx context.Context, a Actor, tenantID string, in U
 		if err := tx.InsertUser(ctx, u); err != nil {
 			return err
 		}
-		if _, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain); err != nil {
+		domainChanged, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain)
+		if err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, userChanges(nil, u)); err != nil {
+		c := userChanges(nil, u)
+		u.Domain = &store.Domain{} // a new user holds only what applyDomain gave it
+		if domainChanged {
+			if u.Domain, err = readDomain(ctx, tx, tenantID, u.ID); err != nil {
+				return err
+			}
+			c = withDomain(c, nil, u.Domain)
+		}
+		if err := s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, c); err != nil {
 			return err
 		}
 		if within != nil {
@@ -215,7 +224,15 @@ func (s *Service) updateUser(ctx context.Context, a Actor, tenantID, id string, 
 			case old.State == store.StateInactive && u.State != store.StateInactive:
 				action = ActUserReactivated
 			}
-			return s.audit(ctx, tx, a, tenantID, action, "User", id, userChanges(old, u))
+			c := userChanges(old, u)
+			if domainChanged {
+				nd, err := readDomain(ctx, tx, tenantID, id)
+				if err != nil {
+					return err
+				}
+				c = withDomain(c, old.Domain, nd)
+			}
+			return s.audit(ctx, tx, a, tenantID, action, "User", id, c)
 		},
 	})
 	if err != nil {

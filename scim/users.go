@@ -128,6 +128,12 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if u.Domain != nil {
+		// The account layer returned all of the new user (it is in no
+		// group yet): no need to read it back.
+		s.respondUser(w, r, http.StatusCreated, u)
+		return
+	}
 	s.respondAfterWrite(w, r, http.StatusCreated, u)
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scimd/scimd/adminapi"
+	"github.com/scimd/scimd/mailer"
 	"github.com/scimd/scimd/scim"
 	"github.com/scimd/scimd/store"
 )
@@ -21,6 +23,7 @@ type serveOptions struct {
 	addr, db, logLevel string
 	trustedProxies     string
 	cfg                scim.Config
+	domain             domainOptions
 }
 
 // check refuses flag values that make no sense instead of letting the
@@ -49,6 +52,9 @@ func (o *serveOptions) check() error {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	o.cfg.TrustedProxies = proxies
+	if err := o.domain.check(); err != nil {
+		return err
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid flags: %w", err)
 	}
@@ -85,6 +91,10 @@ func serveCmd() *cobra.Command {
 	f.Float64Var(&o.cfg.AuthFailLimit, "auth-fail-limit", scim.DefaultAuthFailLimit, "failed authentications per second allowed per client address (negative: no limit); past it, 429")
 	f.IntVar(&o.cfg.AuthFailBurst, "auth-fail-burst", scim.DefaultAuthFailBurst, "burst of failed authentications per client address above --auth-fail-limit")
 	f.StringVar(&o.trustedProxies, "trusted-proxies", envOr("SCIMD_TRUSTED_PROXIES", ""), "comma-separated CIDRs of proxies whose X-Forwarded-Proto/-Host/-For are believed (env SCIMD_TRUSTED_PROXIES; default: none)")
+	f.StringVar(&o.domain.publicURL, "public-url", envOr("SCIMD_PUBLIC_URL", ""), "URL the server is reached at, the base of sign-in and invitation links (env SCIMD_PUBLIC_URL; default http://<addr>)")
+	f.StringVar(&o.domain.smtpURL, "smtp-url", envOr("SCIMD_SMTP_URL", ""), "mail server, smtp://user:pass@host:port or smtps://... (env SCIMD_SMTP_URL; default: mails are written to the log)")
+	f.StringVar(&o.domain.mailFrom, "mail-from", envOr("SCIMD_MAIL_FROM", ""), "From address of scimd's mails (default "+mailer.DefaultFrom+")")
+	f.DurationVar(&o.domain.auditRetention, "audit-retention", DefaultAuditRetention, "how long audit records are kept (0: forever)")
 	return cmd
 }
 
@@ -128,10 +138,17 @@ func serve(ctx context.Context, o serveOptions) error {
 		return err
 	}
 	defer st.Close()
-	o.cfg.Store = st
-	h := scim.NewServer(o.cfg).Handler()
-	ready.Store(&h)
-	log.Info("ready", "scim", "http://"+ln.Addr().String()+scim.BasePath, "dialect", st.Dialect())
+	publicURL := o.domain.publicURLFor(ln.Addr())
+	a, err := newApp(ctx, o, st, publicURL, log)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	bg, stop := context.WithCancel(ctx)
+	defer stop()
+	a.run(bg)
+	ready.Store(&a.handler)
+	log.Info("ready", "scim", publicURL+scim.BasePath, "admin", publicURL+adminapi.Prefix, "dialect", st.Dialect())
 
 	select {
 	case err := <-served:

@@ -21,6 +21,11 @@ func TestServeRefusesNonsenseFlags(t *testing.T) {
 		{[]string{"--db-timeout", "0s"}, "--db-timeout"},
 		{[]string{"--max-inflight-bytes", "10"}, "max-inflight-bytes"},
 		{[]string{"--trusted-proxies", "10.0.0.0/99"}, "--trusted-proxies"},
+		{[]string{"--public-url", "ftp://scim.example.com"}, "--public-url"},
+		{[]string{"--public-url", "scim.example.com"}, "--public-url"},
+		{[]string{"--smtp-url", "http://mail.example.com"}, "--smtp-url"},
+		{[]string{"--mail-from", "not an address"}, "--mail-from"},
+		{[]string{"--audit-retention", "-1h"}, "--audit-retention"},
 	} {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite://" + t.TempDir() + "/x.db"}, tc.args...)
 		_, stderr, code := scimd(t, args...)

@@ -2,104 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/scimd/scimd/store"
 )
-
-// loadUserDomains fills u.Domain for a page of users with one query per
-// kind (grants, agent IDs, team seats, voice settings, numbers) for the
-// whole page, never one per user. Domain is never nil afterwards.
-func (r rd) loadUserDomains(ctx context.Context, users []*store.User) error {
-	if len(users) == 0 {
-		return nil
-	}
-	byID := make(map[string]*store.Domain, len(users))
-	ids := make([]string, 0, len(users))
-	for _, u := range users {
-		d, ok := byID[u.ID]
-		if !ok {
-			d = &store.Domain{}
-			byID[u.ID] = d
-			ids = append(ids, u.ID)
-		}
-		u.Domain = d
-	}
-	return byChunks(ids, func(chunk []string) error {
-		in := `(` + placeholders(1, len(chunk)) + `)`
-		args := anyArgs(nil, chunk)
-
-		grants, err := collect(ctx, r.q, scanGrant, `SELECT `+grantColumns+` FROM grants g
-			WHERE g.user_id IN `+in+` ORDER BY g.user_id, g.role, g.node_id, g.source, g.id`, args...)
-		if err != nil {
-			return err
-		}
-		for _, g := range grants {
-			byID[g.UserID].Grants = append(byID[g.UserID].Grants, g)
-		}
-
-		agents, err := collect(ctx, r.q, func(row scanRow) (store.AgentID, error) {
-			var a store.AgentID
-			return a, row.Scan(&a.UserID, &a.System, &a.Value)
-		}, `SELECT user_id, system, value FROM agent_ids WHERE user_id IN `+in+` ORDER BY user_id, system, value`, args...)
-		if err != nil {
-			return err
-		}
-		for _, a := range agents {
-			byID[a.UserID].AgentIDs = append(byID[a.UserID].AgentIDs, a)
-		}
-
-		type seat struct {
-			user string
-			store.TeamSeat
-		}
-		seats, err := collect(ctx, r.q, func(row scanRow) (seat, error) {
-			var s seat
-			return s, row.Scan(&s.user, &s.TeamID, &s.TeamName, &s.Leader)
-		}, `SELECT tm.user_id, t.id, t.name, tm.leader FROM team_members tm JOIN teams t ON t.id = tm.team_id
-			WHERE tm.user_id IN `+in+` ORDER BY tm.user_id, t.name_ci, t.id`, args...)
-		if err != nil {
-			return err
-		}
-		for _, s := range seats {
-			byID[s.user].Teams = append(byID[s.user].Teams, s.TeamSeat)
-		}
-
-		type voice struct {
-			user string
-			store.VoiceView
-		}
-		voices, err := collect(ctx, r.q, func(row scanRow) (voice, error) {
-			var v voice
-			return v, row.Scan(&v.user, &v.Extension, nullStr{&v.LocationID}, nullStr{&v.LocationName})
-		}, `SELECT v.user_id, v.extension, v.location_id, l.name FROM voice v LEFT JOIN locations l ON l.id = v.location_id
-			WHERE v.user_id IN `+in, args...)
-		if err != nil {
-			return err
-		}
-		for _, v := range voices {
-			view := v.VoiceView
-			byID[v.user].Voice = &view
-		}
-
-		numbers, err := collect(ctx, r.q, scanNumber, `SELECT `+numberColumns+` FROM numbers n
-			WHERE n.user_id IN `+in+` ORDER BY n.user_id, n.number`, args...)
-		if err != nil {
-			return err
-		}
-		for _, n := range numbers {
-			d := byID[n.UserID]
-			if d.Voice == nil {
-				d.Voice = &store.VoiceView{}
-			}
-			if n.Primary {
-				d.Voice.PrimaryNumber = n.Number
-			} else {
-				d.Voice.AdditionalNumbers = append(d.Voice.AdditionalNumbers, n.Number)
-			}
-		}
-		return nil
-	})
-}
 
 // loadGroupDomains fills g.Domain for a page of groups: their grants and
 // the team linked to each, one query per kind. Domain is never nil
@@ -139,4 +45,60 @@ func (r rd) loadGroupDomains(ctx context.Context, groups []*store.Group) error {
 		}
 		return nil
 	})
+}
+
+// userDomainSelect is the column of userSelect that reads a user's domain
+// parts (own grants, agent IDs, team seats, voice and numbers) in the same
+// statement as the user, as one JSON array of [kind, sort key, fields...]
+// rows. Reading them with the user keeps a GET one round trip, as it was
+// before the account domain existed. The sentinel row ("x") makes the
+// array non-null, so that a user with no domain parts still reads as
+// loaded (Domain non-nil).
+func (s *Store) userDomainSelect() string {
+	return fmt.Sprintf(`, (SELECT %s(%s(d.k, d.a, d.b, d.c, d.e) ORDER BY d.k, d.o) FROM (
+		SELECT 'x' AS k, '' AS o, '' AS a, '' AS b, '' AS c, '' AS e
+		UNION ALL SELECT 'g', g.role || ' ' || g.node_id || ' ' || g.source || ' ' || g.id, g.id, g.role, g.node_id, g.source
+			FROM grants g WHERE g.user_id = u.id
+		UNION ALL SELECT 'a', ai.system || ' ' || ai.value, ai.system, ai.value, '', '' FROM agent_ids ai WHERE ai.user_id = u.id
+		UNION ALL SELECT 's', t.name_ci || ' ' || t.id, t.id, t.name, CASE WHEN tm.leader THEN '1' ELSE '' END, ''
+			FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = u.id
+		UNION ALL SELECT 'v', '', vo.extension, vo.location_id, l.name, '' FROM voice vo LEFT JOIN locations l ON l.id = vo.location_id
+			WHERE vo.user_id = u.id
+		UNION ALL SELECT 'n', n.number, n.number, CASE WHEN n.is_primary THEN '1' ELSE '' END, '', '' FROM numbers n
+			WHERE n.user_id = u.id) d)`, s.d.jsonAgg, s.d.jsonArray)
+}
+
+// fillDomain sets u.Domain from the rows of userDomainSelect, as
+// loadUserDomains would; rows nil means the column was not selected.
+func fillDomain(u *store.User, rows [][]any) {
+	if rows == nil {
+		return
+	}
+	d := &store.Domain{}
+	for _, r := range rows {
+		a, b, c, e := cellStr(r, 1), cellStr(r, 2), cellStr(r, 3), cellStr(r, 4)
+		switch cellStr(r, 0) {
+		case "g":
+			d.Grants = append(d.Grants, store.Grant{ID: a, TenantID: u.TenantID, Role: b, NodeID: c, UserID: u.ID, Source: e})
+		case "a":
+			d.AgentIDs = append(d.AgentIDs, store.AgentID{System: a, Value: b, UserID: u.ID})
+		case "s":
+			d.Teams = append(d.Teams, store.TeamSeat{TeamID: a, TeamName: b, Leader: c == "1"})
+		case "v":
+			if d.Voice == nil {
+				d.Voice = &store.VoiceView{}
+			}
+			d.Voice.Extension, d.Voice.LocationID, d.Voice.LocationName = a, b, c
+		case "n":
+			if d.Voice == nil {
+				d.Voice = &store.VoiceView{}
+			}
+			if b == "1" {
+				d.Voice.PrimaryNumber = a
+			} else {
+				d.Voice.AdditionalNumbers = append(d.Voice.AdditionalNumbers, a)
+			}
+		}
+	}
+	u.Domain = d
 }

@@ -33,13 +33,7 @@ func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*sto
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
 		scan:       scanUser,
-		load: func(ctx context.Context, users []*store.User) error {
-			if q.Load&store.LoadDomain == 0 {
-				return nil
-			}
-			return r.loadUserDomains(ctx, users)
-		},
-		key: func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 	})
 	return p, s.d.translate(err)
 }
@@ -137,8 +131,10 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 			id, created := spec.key(last)
 			page.Next = &store.Cursor{ID: id, Created: created.UnixMicro(), Value: sortValue(keys[q.Limit-1], q.Sort)}
 		}
-		if err := spec.load(ctx, page.Items); err != nil {
-			return nil, err
+		if spec.load != nil { // nil: the select list read everything
+			if err := spec.load(ctx, page.Items); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if q.Total {

@@ -54,9 +54,6 @@ func managerDisplay(ctx context.Context, q querier, tenantID, managerID string) 
 // GetUser loads one user of a tenant.
 func (r rd) GetUser(ctx context.Context, tenantID, id string, load store.Load) (*store.User, error) {
 	u, err := r.s.getUser(ctx, r.q, tenantID, id, load, false)
-	if err == nil && load&store.LoadDomain != 0 {
-		err = r.loadUserDomains(ctx, []*store.User{u})
-	}
 	return u, r.translate(err)
 }
 

@@ -112,23 +112,29 @@ func (s *Store) userSelect(load store.Load) string {
 	} else {
 		b.WriteString(", NULL")
 	}
+	if load&store.LoadDomain != 0 {
+		b.WriteString(s.userDomainSelect())
+	} else {
+		b.WriteString(", NULL")
+	}
 	return b.String()
 }
 
 // scanUser scans one row of userSelect, plus extra destinations after it.
 func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
 	u := &store.User{}
-	var values, addrs, groups [][]any
+	var values, addrs, groups, domain [][]any
 	dest := []any{&u.ID, &u.TenantID, &u.UserName}
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
 	dest = append(dest, nullBool{&u.Active}, &u.State, &u.Source, timePtrScan{&u.LastLoginAt},
 		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
-		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups})
+		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups}, jsonRows{&domain})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
+	fillDomain(u, domain)
 	for _, r := range values {
 		if u.Values == nil {
 			u.Values = map[string][]store.Value{}
