@@ -112,6 +112,13 @@ func newApp(ctx context.Context, o serveOptions, st *sqlstore.Store, publicURL s
 // audit log's retention.
 func (a *app) run(ctx context.Context) {
 	go a.mail.Run(ctx)
+	// Import jobs a stopped server left running go on here; their rows
+	// already created are not created again.
+	if n, err := a.accounts.ResumeImports(ctx, true); err != nil {
+		a.log.Warn("resuming import jobs", "err", err)
+	} else if n > 0 {
+		a.log.Info("resumed import jobs", "count", n)
+	}
 	if a.retention > 0 {
 		go a.purgeAudit(ctx)
 	}
