@@ -14,10 +14,14 @@ import (
 	"github.com/scimd/scimd/store"
 )
 
-// importWorkers is how many rows of one job are created at once: each row
-// is its own transaction, and overlapping their round trips to the
-// database is what makes 1000 rows take about a second.
-const importWorkers = 8
+// importWorkers is how many batches of one job are written at once, and
+// importBatch how many rows one batch (one transaction) holds: each row is
+// all or nothing in its savepoint, and a batch saves the commits (a WAL
+// flush each) of one-row transactions.
+const (
+	importWorkers = 4
+	importBatch   = 25
+)
 
 // importPoll is how often a running job looks for a Stop made through
 // another server.
@@ -74,7 +78,7 @@ func (s *Service) runImport(ctx context.Context, j store.ImportJob, rj *runningJ
 	defer endPoll()
 	go s.pollStop(pollCtx, j, rj)
 
-	next := make(chan store.ImportRow)
+	next := make(chan []store.ImportRow)
 	var wg sync.WaitGroup
 	var fatal error
 	var once sync.Once
@@ -82,19 +86,19 @@ func (s *Service) runImport(ctx context.Context, j store.ImportJob, rj *runningJ
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range next {
-				if err := s.importRow(ctx, a, j, f, l, rec.Options, r); err != nil {
+			for batch := range next {
+				if err := s.importRows(ctx, a, j, f, l, rec.Options, batch, rj); err != nil {
 					once.Do(func() { fatal = err })
 				}
 			}
 		}()
 	}
 feed:
-	for _, r := range rows {
+	for start := 0; start < len(rows); start += importBatch {
 		select {
 		case <-rj.stopped:
 			break feed
-		case next <- r:
+		case next <- rows[start:min(start+importBatch, len(rows))]:
 		}
 	}
 	close(next)
@@ -129,19 +133,35 @@ func (s *Service) pollStop(ctx context.Context, j store.ImportJob, rj *runningJo
 	}
 }
 
-// importRow creates one row's user and records the result with it. It
+// importRows creates a batch of rows' users, each with its row's result
+// and password mail in its savepoint, then records the rows refused. It
 // returns an error only when the job cannot go on (the database is gone).
-func (s *Service) importRow(ctx context.Context, a Actor, j store.ImportJob, f *ImportFile, l *importLookups,
-	opts ImportOptions, r store.ImportRow) error {
-	rec := ImportRecord{Row: r.Row, Values: r.Values}
-	in, err := importInput(f, rec, l, j.TenantID, opts.State)
-	var pw string
-	if err == nil && opts.Passwords != PasswordsNone {
-		pw = temporaryPassword()
-		in.User.PasswordHash = tempHash(pw)
+func (s *Service) importRows(ctx context.Context, a Actor, j store.ImportJob, f *ImportFile, l *importLookups,
+	opts ImportOptions, rows []store.ImportRow, rj *runningJob) error {
+	batch := make([]*batchUser, len(rows))
+	stopped := func() bool {
+		select {
+		case <-rj.stopped:
+			return true
+		default:
+			return false
+		}
 	}
-	for attempt := 0; err == nil; attempt++ {
-		_, err = s.createUser(ctx, a, j.TenantID, in, func(tx store.Tx, u *store.User) error {
+	var inputErr []error
+	for i, r := range rows {
+		in, err := importInput(f, ImportRecord{Row: r.Row, Values: r.Values}, l, j.TenantID, opts.State)
+		inputErr = append(inputErr, err)
+		b := &batchUser{in: in, skip: stopped}
+		batch[i] = b
+		if err != nil {
+			continue
+		}
+		pw := ""
+		if opts.Passwords != PasswordsNone {
+			pw = temporaryPassword()
+			in.User.PasswordHash = tempHash(pw)
+		}
+		b.within = func(tx store.Tx, u *store.User) error {
 			if err := tx.FinishImportRow(ctx, j.TenantID, j.ID, r.Row, store.RowCreated, u.ID, ""); err != nil {
 				return err
 			}
@@ -153,28 +173,55 @@ func (s *Service) importRow(ctx context.Context, a Actor, j store.ImportJob, f *
 				to = opts.Address
 			}
 			return tx.QueueMail(ctx, passwordMail(j.TenantID, to, u, pw, s.cfg.PublicURL+"/portal/"))
-		})
-		if KindOf(err) != Unavailable || attempt == 2 {
+		}
+	}
+	var err error
+	for attempt := 0; ; attempt++ {
+		var todo []*batchUser
+		for i, b := range batch {
+			if inputErr[i] == nil {
+				todo = append(todo, b)
+			}
+		}
+		err = s.createUsers(ctx, a, j.TenantID, todo)
+		if err == nil || KindOf(err) != Unavailable || attempt == 2 {
 			break
 		}
 		time.Sleep(time.Duration(attempt+1) * 500 * time.Millisecond)
 	}
-	switch {
-	case err == nil:
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	type failure struct {
+		row    int
+		reason string
+	}
+	var failed []failure
+	for i, b := range batch {
+		e := inputErr[i]
+		if e == nil {
+			e = b.err
+		}
+		switch {
+		case e == nil, errors.Is(e, errSkipped):
+		case errors.Is(e, store.ErrPrecondition):
+			// The row was done already (by a server that resumed the job too).
+		default:
+			failed = append(failed, failure{rows[i].Row, s.rowReason(ctx, j.TenantID, b.in, e)})
+		}
+	}
+	if len(failed) == 0 {
 		return nil
-	case errors.Is(err, store.ErrPrecondition):
-		return nil // the row was done already (by a server that resumed the job too)
-	case errors.Is(err, context.Canceled):
-		return err
 	}
-	reason := s.rowReason(ctx, j.TenantID, in, err)
-	err = s.st.InTx(ctx, func(tx store.Tx) error {
-		return tx.FinishImportRow(ctx, j.TenantID, j.ID, r.Row, store.RowFailed, "", reason)
+	return s.st.InTx(ctx, func(tx store.Tx) error {
+		for _, fl := range failed {
+			err := tx.FinishImportRow(ctx, j.TenantID, j.ID, fl.row, store.RowFailed, "", fl.reason)
+			if err != nil && !errors.Is(err, store.ErrPrecondition) {
+				return err
+			}
+		}
+		return nil
 	})
-	if err != nil && !errors.Is(err, store.ErrPrecondition) {
-		return err
-	}
-	return nil
 }
 
 // rowReason says why a row's user was not created; a userName taken says

@@ -92,4 +92,12 @@ type ImportWriter interface {
 	// pending any more is ErrPrecondition: the transaction that created its
 	// user must roll back, so that a resumed job never creates a user twice.
 	FinishImportRow(ctx context.Context, tenantID, jobID string, row int, state, userID, reason string) error
+	// Savepoint runs fn in a savepoint of the transaction: when fn fails,
+	// what it wrote is rolled back (and only that) and its error is
+	// fnErr; the transaction goes on. A non-nil err means the transaction
+	// itself failed (a deadlock, a lost connection): the caller returns it
+	// from InTx's function, which may then run again. Batches of creates
+	// (the import) use it to write many rows, each all or nothing, in one
+	// transaction.
+	Savepoint(ctx context.Context, fn func() error) (fnErr, err error)
 }

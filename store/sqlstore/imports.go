@@ -188,3 +188,25 @@ func (t *wtx) FinishImportRow(ctx context.Context, tenantID, jobID string, row i
 	}
 	return nil
 }
+
+// Savepoint runs fn in a savepoint (see store.ImportWriter). Both dialects
+// speak SAVEPOINT, ROLLBACK TO SAVEPOINT and RELEASE SAVEPOINT; on
+// PostgreSQL the rollback also clears the aborted state a failed statement
+// leaves. Savepoints nest, so one name serves.
+func (t *wtx) Savepoint(ctx context.Context, fn func() error) (fnErr, err error) {
+	if _, err := t.q.ExecContext(ctx, `SAVEPOINT scimd_sp`); err != nil {
+		return nil, t.translateInTx(err)
+	}
+	if fnErr = fn(); fnErr != nil {
+		if retryable(fnErr) || errors.Is(fnErr, store.ErrUnavailable) || errors.Is(fnErr, context.Canceled) || errors.Is(fnErr, context.DeadlineExceeded) {
+			return nil, fnErr // the transaction as a whole ends
+		}
+		if _, err := t.q.ExecContext(ctx, `ROLLBACK TO SAVEPOINT scimd_sp`); err != nil {
+			return nil, t.translateInTx(err)
+		}
+	}
+	if _, err := t.q.ExecContext(ctx, `RELEASE SAVEPOINT scimd_sp`); err != nil {
+		return nil, t.translateInTx(err)
+	}
+	return fnErr, nil
+}
