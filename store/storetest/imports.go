@@ -17,6 +17,55 @@ var importTests = map[string]func(t *testing.T, s store.Store){
 	"StateTransitions":        testImportStates,
 	"TenantIsolation":         testImportIsolation,
 	"ConcurrentStartsOneWins": testImportConcurrentStarts,
+	"Savepoint":               testSavepoint,
+}
+
+// testSavepoint: a failing savepoint rolls back its own writes only (also
+// after a failed statement, which on PostgreSQL aborts the transaction
+// until the rollback); the transaction's other writes commit.
+func testSavepoint(t *testing.T, s store.Store) {
+	tn := newTenant(t, s)
+	mkUser(t, s, tn, "taken")
+	c := ctx(t)
+	var errs []error
+	err := s.InTx(c, func(tx store.Tx) error {
+		errs = errs[:0]
+		for _, name := range []string{"one", "taken", "two"} {
+			fnErr, err := tx.Savepoint(c, func() error {
+				u := &store.User{TenantID: tn, UserName: name}
+				if err := tx.InsertUser(c, u); err != nil {
+					return err
+				}
+				if name == "two" {
+					return errors.New("refused after the insert")
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			errs = append(errs, fnErr)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) && !isConflict(errs[1]) || errs[2] == nil {
+		t.Errorf("savepoint errors %v, want nil, a conflict, the refusal", errs)
+	}
+	r := s.Reader()
+	if _, err := r.FindUser(c, tn, "one"); err != nil {
+		t.Errorf("the first user did not commit: %v", err)
+	}
+	if _, err := r.FindUser(c, tn, "two"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused savepoint's user exists: %v", err)
+	}
+}
+
+func isConflict(err error) bool {
+	var ce *store.ConflictError
+	return errors.As(err, &ce)
 }
 
 func mkImport(t *testing.T, s store.Store, tenant string, n int) store.ImportJob {
@@ -190,11 +239,8 @@ func testImportConcurrentStarts(t *testing.T, s store.Store) {
 	for _, err := range errs {
 		if err == nil {
 			ok++
-		} else if store.ErrConflict == nil || !errors.Is(err, store.ErrConflict) {
-			var ce *store.ConflictError
-			if !errors.As(err, &ce) {
-				t.Errorf("a losing start: %v, want a conflict", err)
-			}
+		} else if !isConflict(err) {
+			t.Errorf("a losing start: %v, want a conflict", err)
 		}
 	}
 	if ok != 1 {
