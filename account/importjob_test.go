@@ -286,6 +286,32 @@ func TestImportRestart(t *testing.T) {
 	})
 }
 
+// TestImportConcurrentResume: two servers that start at once both resume
+// a job; each row's user is created once, and no row is reported as
+// existing already.
+func TestImportConcurrentResume(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		j, _ := e.heldJob(store.ImportRunning, 120)
+		a := account.New(account.Config{Store: e.st, PasswordCost: 4})
+		b := account.New(account.Config{Store: e.st, PasswordCost: 4})
+		errs := make(chan error, 2)
+		for _, svc := range []*account.Service{a, b} {
+			go func() { _, err := svc.ResumeImports(e.ctx(), true); errs <- err }()
+		}
+		ok(t, "resume", <-errs)
+		ok(t, "resume", <-errs)
+		a.WaitImport(e.ctx(), e.tenant, j.ID)
+		got, _ := b.WaitImport(e.ctx(), e.tenant, j.ID)
+		if got.Created != 120 || got.Failed != 0 {
+			t.Errorf("job after two resumes: %d created, %d failed; want 120 and 0", got.Created, got.Failed)
+		}
+		if n := e.jobCreations(); n != 119 {
+			t.Errorf("%d users created by the resumed job, want 119", n)
+		}
+	})
+}
+
 // TestImportStop: a stopped job creates nobody further and ends done; it
 // cannot be stopped again, nor resumed; its rows not created are in the
 // failed rows.
