@@ -254,7 +254,11 @@ func (s *Server) runBulk(r *http.Request, routes http.Handler, ops []*bulkOp, fa
 	failed := map[string]string{} // bulkId -> why its POST failed
 	results := make([]bulkResult, 0, len(ops))
 	errors := 0
+	down := false // an operation found the database not answering
 	record := func(op *bulkOp, res bulkResult, created string) {
+		if res.Status == "503" {
+			down = true
+		}
 		if !strings.HasPrefix(res.Status, "2") {
 			errors++
 			if op.method == http.MethodPost {
@@ -288,6 +292,14 @@ func (s *Server) runBulk(r *http.Request, routes http.Handler, ops []*bulkOp, fa
 			op := pending[i]
 			if failOnErrors > 0 && errors >= failOnErrors {
 				return results
+			}
+			if down {
+				// Each operation would wait its DBTimeout for a database
+				// that does not answer: the rest are not run.
+				progress = true
+				record(op, opError(op, &Error{Status: http.StatusServiceUnavailable, RetryAfter: 5,
+					Detail: "not run: the database stopped answering during this Bulk request; retry the operations that did not succeed"}), "")
+				continue
 			}
 			switch why := state(op); why {
 			case "wait":

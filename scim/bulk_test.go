@@ -1,12 +1,15 @@
 package scim_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/scimd/scimd/scim"
+	"github.com/scimd/scimd/store"
 )
 
 const bulkSchema = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -201,4 +204,42 @@ func TestBulkLimits(t *testing.T) {
 		_, res := e.bulkOps(t, bulkBody(0, bulkOp("POST", "/Tokens", "t", map[string]any{})))
 		eq(t, "unknown path", res[0], "400", "status")
 	})
+}
+
+// txDownStore answers every transaction with ErrUnavailable once down is set.
+type txDownStore struct {
+	store.Store
+	down *atomic.Bool
+}
+
+func (d txDownStore) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	if d.down.Load() {
+		return store.ErrUnavailable
+	}
+	return d.Store.InTx(ctx, fn)
+}
+
+// TestBulkDatabaseDown: once an operation finds the database not
+// answering, the rest are not run (each would wait its own DBTimeout) and
+// answer 503 saying so.
+func TestBulkDatabaseDown(t *testing.T) {
+	t.Parallel()
+	down := &atomic.Bool{}
+	e := newEnv(t, "sqlite", scim.Config{}, func(s store.Store) store.Store { return txDownStore{s, down} })
+	id := e.createUser(t, "keep@example.com", nil)
+	down.Store(true)
+	_, ops := e.bulkOps(t, bulkBody(0,
+		bulkOp("DELETE", "/Users/"+id, "", nil),
+		bulkOp("POST", "/Users", "a", userDoc("a@example.com")),
+		bulkOp("PATCH", "/Users/"+id, "", patch(op("replace", "title", "x")))))
+	if len(ops) != 3 {
+		t.Fatalf("%d results, want 3", len(ops))
+	}
+	eq(t, "first", ops[0], "503", "status")
+	for _, o := range ops[1:] {
+		eq(t, "after", o, "503", "status")
+		if d, _ := at(o, "response", "detail").(string); !strings.Contains(d, "not run") {
+			t.Errorf("detail %q, want that it was not run", d)
+		}
+	}
 }
