@@ -402,7 +402,9 @@ func (s *Server) runOp(r *http.Request, routes http.Handler, op *bulkOp, ids map
 		sub.Header.Set("If-Match", op.version)
 	}
 	rec := &opRecorder{header: http.Header{}}
-	routes.ServeHTTP(rec, sub)
+	// Operations run on goroutines of their own: a panic must become this
+	// operation's 500, not end the process.
+	s.recover(routes).ServeHTTP(rec, sub)
 	res := bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status),
 		Location: rec.header.Get("Location"), Version: rec.header.Get("ETag")}
 	if res.Location == "" && op.method != http.MethodPost && rec.status < 300 {
