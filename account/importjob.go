@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/scimd/scimd/store"
 )
@@ -151,8 +152,19 @@ func (s *Service) StartImport(ctx context.Context, a Actor, tenantID, name strin
 	for i, r := range f.Rows {
 		rows[i] = store.ImportRow{Row: r.Row, Values: r.Values}
 	}
-	if err := s.st.CreateImportJob(ctx, &job, rows); err != nil {
-		var ce *store.ConflictError
+	err = s.st.CreateImportJob(ctx, &job, rows)
+	var ce *store.ConflictError
+	if errors.As(err, &ce) && ce.Holder != "" {
+		// A job whose process went away (a scimd import interrupted, a
+		// server gone) gives up the slot: it is marked interrupted.
+		if held, gerr := s.st.GetImportJob(ctx, tenantID, ce.Holder); gerr == nil && s.abandoned(held, importStale) {
+			if _, serr := s.st.SetImportState(ctx, tenantID, held.ID, store.ImportInterrupted, store.ImportActive...); serr == nil {
+				s.log.Info("import abandoned by its process marked interrupted", "tenant", tenantID, "job", held.ID)
+			}
+			err = s.st.CreateImportJob(ctx, &job, rows)
+		}
+	}
+	if err != nil {
 		if errors.As(err, &ce) {
 			return job, conflict("import", ce.Holder, "an import is already running for this tenant (job %s): wait for it to finish or stop it", ce.Holder)
 		}
@@ -308,6 +320,34 @@ func (s *Service) ResumeImports(ctx context.Context, resume bool) (int, error) {
 		}
 	}
 	return len(jobs), nil
+}
+
+// ResumeStaleImports runs on the unfinished jobs whose process has gone
+// away (no heartbeat for staleAfter; importStale when zero), as a
+// server's periodic sweep: a job another live process runs is left
+// alone. It returns how many it resumed.
+func (s *Service) ResumeStaleImports(ctx context.Context, staleAfter time.Duration) (int, error) {
+	if staleAfter == 0 {
+		staleAfter = importStale
+	}
+	jobs, err := s.st.UnfinishedImports(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, j := range jobs {
+		if !s.abandoned(j, staleAfter) {
+			continue
+		}
+		if j.State == store.ImportStopping {
+			s.st.SetImportState(ctx, j.TenantID, j.ID, store.ImportDone, store.ImportStopping)
+			continue
+		}
+		s.log.Info("resuming an import its process abandoned", "tenant", j.TenantID, "job", j.ID)
+		s.launchImport(j)
+		n++
+	}
+	return n, nil
 }
 
 // WaitImport waits until a job this process runs has ended (at once for

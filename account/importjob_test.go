@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/store"
+	"github.com/scimd/scimd/store/sqlstore"
 )
 
 const importHeader = "Display Name,Email Address,First Name,Roles,Scope,Teams,Agent IDs,Primary Phone Number,Additional Phone Numbers,Extension,Voice Location\n"
@@ -224,14 +225,19 @@ func (e *env) jobCreations() int {
 // running, one row already created (its user exists), the rest pending.
 func (e *env) heldJob(state string, rows int) (store.ImportJob, string) {
 	e.t.Helper()
+	return e.heldJobNamed(state, rows, "held")
+}
+
+func (e *env) heldJobNamed(state string, rows int, prefix string) (store.ImportJob, string) {
+	e.t.Helper()
 	j := store.ImportJob{TenantID: e.tenant, State: state, FileName: "users.csv", Header: []string{account.ColDisplayName, account.ColEmail},
 		Options: `{"options":{"state":"active","passwords":"none"},"actor":{"Kind":"operator","Name":"operator","Authority":"operator"}}`}
 	var rs []store.ImportRow
 	for i := range rows {
-		rs = append(rs, store.ImportRow{Row: i + 2, Values: []string{fmt.Sprint("User ", i), fmt.Sprintf("held%d@example.com", i)}})
+		rs = append(rs, store.ImportRow{Row: i + 2, Values: []string{fmt.Sprint("User ", i), fmt.Sprintf("%s%d@example.com", prefix, i)}})
 	}
 	ok(e.t, "job", e.st.CreateImportJob(e.ctx(), &j, rs))
-	first := e.user("held0") // held0@example.com
+	first := e.user(prefix + "0") // <prefix>0@example.com
 	ok(e.t, "finish", e.st.InTx(e.ctx(), func(tx store.Tx) error {
 		return tx.FinishImportRow(e.ctx(), e.tenant, j.ID, 2, store.RowCreated, first, "")
 	}))
@@ -308,6 +314,50 @@ func TestImportConcurrentResume(t *testing.T) {
 		}
 		if n := e.jobCreations(); n != 119 {
 			t.Errorf("%d users created by the resumed job, want 119", n)
+		}
+	})
+}
+
+// age moves an import job's heartbeat a minute into the past.
+func (e *env) age(jobID string) {
+	e.t.Helper()
+	db := e.st.(*sqlstore.Store).DB().DB
+	if _, err := db.ExecContext(e.ctx(), `UPDATE import_jobs SET updated_at = updated_at - interval '1 minute' WHERE id = $1`, jobID); err != nil {
+		if _, err := db.ExecContext(e.ctx(), `UPDATE import_jobs SET updated_at = updated_at - 60000000 WHERE id = $1`, jobID); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// TestImportAbandoned: a job whose process went away (no heartbeat) gives
+// up the tenant's slot to a new import, and a server's sweep resumes such
+// a job; a job with a live heartbeat is left alone by both.
+func TestImportAbandoned(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		file := []byte("Display Name,Email Address\nA,a@example.com\n")
+		j, _ := e.heldJob(store.ImportRunning, 3)
+		svc := account.New(account.Config{Store: e.st, PasswordCost: 4})
+		if n, _ := svc.ResumeStaleImports(e.ctx(), 0); n != 0 {
+			t.Errorf("the sweep resumed %d live jobs", n)
+		}
+		_, err := e.svc.StartImport(e.ctx(), e.op(), e.tenant, "f.csv", file, account.ImportOptions{})
+		wantKind(t, "start beside a live job", err, account.Conflict)
+		e.age(j.ID)
+		if n, _ := svc.ResumeStaleImports(e.ctx(), 0); n != 1 {
+			t.Fatalf("the sweep resumed %d abandoned jobs, want 1", n)
+		}
+		if got, _ := svc.WaitImport(e.ctx(), e.tenant, j.ID); got.State != store.ImportDone || got.Created != 3 {
+			t.Errorf("swept job %+v", got)
+		}
+
+		j2, _ := e.heldJobNamed(store.ImportRunning, 2, "second")
+		e.age(j2.ID)
+		j3, err := e.svc.StartImport(e.ctx(), e.op(), e.tenant, "f.csv", file, account.ImportOptions{Passwords: account.PasswordsNone})
+		ok(t, "start beside an abandoned job", err)
+		e.svc.WaitImport(e.ctx(), e.tenant, j3.ID)
+		if old, _ := e.st.GetImportJob(e.ctx(), e.tenant, j2.ID); old.State != store.ImportInterrupted {
+			t.Errorf("the abandoned job is %s, want interrupted", old.State)
 		}
 	})
 }

@@ -113,10 +113,21 @@ feed:
 	return err
 }
 
-// pollStop notices a Stop made through another server.
+// importHeartbeat is how often a running job moves its updated_at, and
+// importStale how long without that makes it abandoned (its process went
+// away): StartImport takes the tenant's slot from an abandoned job, and
+// ResumeStaleImports runs it on.
+const (
+	importHeartbeat = 2 * time.Second
+	importStale     = 30 * time.Second
+)
+
+// pollStop notices a Stop made through another server, and beats the
+// job's heartbeat.
 func (s *Service) pollStop(ctx context.Context, j store.ImportJob, rj *runningJob) {
 	t := time.NewTicker(importPoll)
 	defer t.Stop()
+	beat := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -129,8 +140,18 @@ func (s *Service) pollStop(ctx context.Context, j store.ImportJob, rj *runningJo
 				s.imports.stop(j.ID)
 				return
 			}
+			if err == nil && time.Since(beat) >= importHeartbeat {
+				beat = time.Now()
+				// From the state just read only: a Stop in between wins.
+				s.st.SetImportState(ctx, j.TenantID, j.ID, cur.State, cur.State)
+			}
 		}
 	}
+}
+
+// abandoned reports whether a job of another process has stopped beating.
+func (s *Service) abandoned(j store.ImportJob, staleAfter time.Duration) bool {
+	return !s.imports.has(j.ID) && time.Since(j.UpdatedAt) > staleAfter
 }
 
 // importRows creates a batch of rows' users, each with its row's result

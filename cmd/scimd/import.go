@@ -75,7 +75,7 @@ printed with the reason. Exit status 0 only when every row was created.`,
 			}
 			j, err = waitWithProgress(ctx, svc, tid, j.ID, errOut)
 			if err != nil {
-				return fmt.Errorf("%w: the job %s goes on when scimd serve starts on this database", err, j.ID)
+				return fmt.Errorf("%w: the job %s goes on in a scimd serve on this database (within a minute, or when it starts)", err, j.ID)
 			}
 			_, res, err := svc.ImportResults(ctx, account.Operator(), tid, j.ID)
 			if err != nil {
