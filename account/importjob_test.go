@@ -411,6 +411,30 @@ func TestImportStop(t *testing.T) {
 	})
 }
 
+// TestImportGuardrails: a job acts with the authority of the member who
+// started it: an Account Admin's import may not make Admins (that row is
+// not created, saying why), and its other rows are created.
+func TestImportGuardrails(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, e *env) {
+		aa := e.user("aa", "Account Admin")
+		file := "Display Name,Email Address,Roles\nBoss,boss@example.com,Admin\nPeer,peer@example.com,\n"
+		j, err := e.svc.StartImport(e.ctx(), e.member(aa), e.tenant, "f.csv", []byte(file), account.ImportOptions{Passwords: account.PasswordsNone})
+		ok(t, "start", err)
+		j, _ = e.svc.WaitImport(e.ctx(), e.tenant, j.ID)
+		_, res, err := e.svc.ImportResults(e.ctx(), e.member(aa), e.tenant, j.ID)
+		ok(t, "results", err)
+		if res[0].Status != "not created" || !strings.Contains(res[0].Reason, "Admin") || res[1].Status != "created" {
+			t.Errorf("results %+v", res)
+		}
+		for _, a := range e.audit(account.ActUserCreated) {
+			if a.ResourceID == res[1].UserID && (a.ActorKind != string(account.ActorJob) || !strings.Contains(a.ActorName, "member")) {
+				t.Errorf("audit actor %s %q, want the job acting for the member", a.ActorKind, a.ActorName)
+			}
+		}
+	})
+}
+
 // TestImportAuthority: a member without users.manage may not import, nor
 // read another tenant's jobs.
 func TestImportAuthority(t *testing.T) {
