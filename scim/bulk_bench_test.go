@@ -5,15 +5,22 @@ import (
 	"testing"
 
 	"github.com/scimd/scimd/scim"
+	"github.com/scimd/scimd/store/sqlstore/sqltest"
 )
 
 // BenchmarkBulkCreate1000 posts Bulk requests of 1000 User creates (each
-// with a name, an email and a title) on PostgreSQL; one op of the
-// benchmark is one request. Target: under 2 s.
+// with a name, an email and a title) on each backend; one op of the
+// benchmark is one request. Target on PostgreSQL: under 2 s.
 //
 //	go test -run '^$' -bench BulkCreate -benchtime 3x ./scim/
 func BenchmarkBulkCreate1000(b *testing.B) {
-	e := newEnv(b, "postgres", scim.Config{})
+	for _, backend := range sqltest.Backends {
+		b.Run(backend, func(b *testing.B) { benchBulk(b, backend) })
+	}
+}
+
+func benchBulk(b *testing.B, backend string) {
+	e := newEnv(b, backend, scim.Config{})
 	for n := 0; b.Loop(); n++ {
 		ops := make([]map[string]any, 1000)
 		for i := range ops {
