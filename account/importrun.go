@@ -17,7 +17,8 @@ import (
 // importWorkers is how many batches of one job are written at once, and
 // importBatch how many rows one batch (one transaction) holds: each row is
 // all or nothing in its savepoint, and a batch saves the commits (a WAL
-// flush each) of one-row transactions.
+// flush each) of one-row transactions. It stays under 64: see
+// store/sqlstore.Savepoint.
 const (
 	importWorkers = 4
 	importBatch   = 25
