@@ -220,6 +220,15 @@ func testImportIsolation(t *testing.T, s store.Store) {
 	if err := finishRow(s, c, b, j.ID, 2, store.RowFailed, "", "x"); !errors.Is(err, store.ErrPrecondition) {
 		t.Errorf("another tenant finishes a row: %v", err)
 	}
+	if _, err := s.DeleteTenant(c, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetImportJob(c, a, j.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a deleted tenant's job: %v", err)
+	}
+	if rows, _ := s.ImportRows(c, a, j.ID, ""); len(rows) != 0 {
+		t.Errorf("a deleted tenant's job keeps %d rows", len(rows))
+	}
 }
 
 func testImportConcurrentStarts(t *testing.T, s store.Store) {
