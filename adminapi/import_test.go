@@ -100,7 +100,13 @@ func TestImportAPI(t *testing.T) {
 
 		// Another tenant's admin sees none of it; a Team Leader may not import.
 		_, _, other := e.newTenant()
-		e.as(other).get("/api/v1/import/jobs/"+id).wantError(404, "not_found")
+		for _, p := range []string{"", "/results", "/failed.csv"} {
+			e.as(other).get("/api/v1/import/jobs/"+id+p).wantError(404, "not_found")
+		}
+		e.as(other).post("/api/v1/import/jobs/"+held.ID+"/stop", nil).wantError(404, "not_found")
+		if items := e.as(other).get("/api/v1/import/jobs").want(200).items(); len(items) != 0 {
+			t.Errorf("another tenant lists %d jobs", len(items))
+		}
 		_, lead := e.teamLeader("lead")
 		e.as(lead).do("POST", "/api/v1/import/jobs", good, "Content-Type", csvType).want(403)
 	})
