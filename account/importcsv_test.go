@@ -98,3 +98,29 @@ func TestParseImportRefusals(t *testing.T) {
 		t.Errorf("1000 rows: %v", ps)
 	}
 }
+
+// FuzzParseImport: no file makes the parser panic, and a file it accepts
+// has at most MaxImportRows rows, each no wider than its header.
+func FuzzParseImport(f *testing.F) {
+	f.Add(account.ImportTemplate())
+	f.Add([]byte("\xef\xbb\xbfDisplay Name,Email Address\r\n\"a,\"\"b\",c@d\r\n"))
+	f.Add([]byte("Display Name (Mandatory),Email Address\n\"unterminated\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, ps := account.ParseImport("f.csv", data)
+		if file == nil {
+			if len(ps) == 0 {
+				t.Fatal("no file and no problem")
+			}
+			return
+		}
+		if len(file.Rows) > account.MaxImportRows {
+			t.Fatalf("%d rows", len(file.Rows))
+		}
+		for _, r := range file.Rows {
+			if len(r.Values) > len(file.Header) {
+				t.Fatalf("row %d wider than the header", r.Row)
+			}
+			file.Get(r, account.ColEmail)
+		}
+	})
+}

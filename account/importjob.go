@@ -182,8 +182,11 @@ func (s *Service) ImportJob(ctx context.Context, a Actor, tenantID, id string) (
 	}
 	if id == "" {
 		jobs, err := s.st.ImportJobs(ctx, tenantID, 1)
-		if err != nil || len(jobs) == 0 {
-			return store.ImportJob{}, errors.Join(err, notFound("this tenant has no import yet"))
+		if err != nil {
+			return store.ImportJob{}, err
+		}
+		if len(jobs) == 0 {
+			return store.ImportJob{}, notFound("this tenant has no import yet")
 		}
 		return jobs[0], nil
 	}
