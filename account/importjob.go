@@ -17,6 +17,12 @@ import (
 // record) with the row's result and its password mail in the same
 // transaction. A server that restarts resumes the job or marks it
 // interrupted; a row is never created twice.
+//
+// Every way in uses the same calls: ImportTemplate, ValidateImport (the
+// report of every problem, ProblemsOf), StartImport, ImportJob and
+// ImportJobs (state, counts, for a progress bar), StopImport,
+// ImportResults (per row) and FailedRowsCSV; the server calls
+// ResumeImports at start and ResumeStaleImports periodically.
 
 // Password delivery of an import.
 const (
