@@ -134,7 +134,11 @@ func printProblems(w io.Writer, name string, err error) bool {
 	for _, p := range ps {
 		fmt.Fprintf(w, "%s: %s\n", name, p)
 	}
-	fmt.Fprintf(w, "%s: %d problems; nothing was imported\n", name, len(ps))
+	plural := "s"
+	if len(ps) == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(w, "%s: %d problem%s; nothing was imported\n", name, len(ps), plural)
 	return true
 }
 
