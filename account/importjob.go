@@ -243,8 +243,10 @@ func (s *Service) ImportResults(ctx context.Context, a Actor, tenantID, id strin
 			res.Status = "created"
 		case r.State == store.RowFailed:
 			res.Status = "not created"
-		case j.State == store.ImportDone || j.State == store.ImportInterrupted:
-			res.Status, res.Reason = "not created", "the import was "+map[bool]string{true: "stopped", false: "interrupted"}[j.State == store.ImportDone]+" before this row"
+		case j.State == store.ImportDone: // a pending row of a done job: it was stopped
+			res.Status, res.Reason = "not created", "the import was stopped before this row"
+		case j.State == store.ImportInterrupted:
+			res.Status, res.Reason = "not created", "the import was interrupted before this row"
 		default:
 			res.Status = "pending"
 		}
