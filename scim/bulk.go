@@ -331,7 +331,7 @@ func (s *Server) runBulk(r *http.Request, routes http.Handler, ops []*bulkOp, fa
 					return results
 				}
 				record(op, opError(op, &Error{Status: http.StatusConflict, ScimType: typeInvalidValue,
-					Detail: fmt.Sprintf("circular bulkId reference: operation %d waits for bulkId %s, which waits (directly or not) for this operation; "+
+					Detail: fmt.Sprintf("circular bulkId reference: operation %d waits for bulkId %s, and the operations left wait on each other in a cycle; "+
 						"create the resources first and link them in a later operation", op.index+1, strings.Join(op.refs, ", "))}), "")
 			}
 			return results
