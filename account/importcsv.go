@@ -66,6 +66,7 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// String is the problem as one line: "row 7, Email Address: ...".
 func (p Problem) String() string {
 	switch {
 	case p.Row == 0:

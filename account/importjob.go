@@ -77,6 +77,7 @@ type jobRecord struct {
 // every problem found.
 type ImportProblems struct{ Problems []Problem }
 
+// Error counts the problems (the edges list them with ProblemsOf).
 func (p *ImportProblems) Error() string { return fmt.Sprintf("%d problems", len(p.Problems)) }
 
 // ProblemsOf returns the problems of an import file refused by
