@@ -12,10 +12,11 @@ import (
 
 const csvType = "text/csv"
 
-// waitJob polls a job until it has ended.
+// waitJob polls a job until it has ended (for up to 30 s: the machine
+// may be busy).
 func (c client) waitJob(id string) map[string]any {
 	c.e.t.Helper()
-	for range 200 {
+	for range 1500 {
 		j := c.get("/api/v1/import/jobs/" + id).want(200).obj()
 		if j["state"] == store.ImportDone || j["state"] == store.ImportInterrupted {
 			return j
