@@ -74,6 +74,10 @@ func (s *Service) audit(ctx context.Context, tx store.Tx, a Actor, tenantID, act
 		}
 	}
 	kind := string(a.Kind)
+	// The feed's events first: the store writes them with the entry.
+	if err := s.emit(ctx, tx, a, tenantID, action, resourceType, resourceID, c); err != nil {
+		return err
+	}
 	return tx.InsertAudit(ctx, &store.AuditEntry{
 		TenantID: tenantID, At: s.now(), ActorKind: kind, ActorID: a.ID, ActorName: a.Name,
 		Action: action, ResourceType: resourceType, ResourceID: resourceID, Changes: string(body), RequestID: a.RequestID,

@@ -87,11 +87,13 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, tenantID, id string,
 		g := *old
 		var in GroupInput
 		domainChanged := false
+		var oldDomain *store.GroupDomain
 		if compute != nil {
 			full, err := tx.GetGroup(ctx, tenantID, id, store.LoadDomain)
 			if err != nil {
 				return err
 			}
+			oldDomain = full.Domain
 			if in, err = compute(full); err != nil {
 				return err
 			}
@@ -124,7 +126,13 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, tenantID, id string,
 			result = old
 			return nil
 		}
-		return s.auditGroup(ctx, tx, a, tenantID, id, old, &g, added, removed)
+		if err := s.auditGroup(ctx, tx, a, tenantID, id, old, &g, added, removed); err != nil {
+			return err
+		}
+		if domainChanged && in.Domain != nil && in.Domain.Grants != nil {
+			return s.groupGrantsChanged(ctx, tx, a, tenantID, id, oldDomain)
+		}
+		return nil
 	})
 	return result, err
 }
@@ -278,6 +286,10 @@ func (s *Service) guardGroup(ctx context.Context, r store.Reader, au authority, 
 // auditGroup records a group's change: its attributes (old, g) and the
 // members added and removed, each as an entry of its own kind.
 func (s *Service) auditGroup(ctx context.Context, tx store.Tx, a Actor, tenantID, id string, old, g *store.Group, added, removed []string) error {
+	ctx, err := s.settleMembers(ctx, tx, tenantID, id, added, removed)
+	if err != nil {
+		return err
+	}
 	if old != nil && g != nil && (old.DisplayName != g.DisplayName || old.ExternalID != g.ExternalID) {
 		c := changes{}
 		c.set("displayName", old.DisplayName, g.DisplayName)

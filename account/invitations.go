@@ -102,6 +102,9 @@ func (s *Service) InviteUsers(ctx context.Context, a Actor, tenantID string, inv
 			if _, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: p.u}, p.domain); err != nil {
 				return inviteErr(i, err)
 			}
+			if err := Emit(ctx, tx, a, tenantID, ActUserCreated, "User", p.u.ID, newValues(userChanges(nil, p.u), false)); err != nil {
+				return err
+			}
 			if err := s.sendInvitation(ctx, tx, a, p.u, p.token, p.hash, 1); err != nil {
 				return err
 			}

@@ -269,7 +269,13 @@ func (s *Service) updateUser(ctx context.Context, a Actor, tenantID, id string, 
 				}
 				c = withDomain(c, old.Domain, nd)
 			}
-			return s.audit(ctx, tx, a, tenantID, action, "User", id, c)
+			if err := s.audit(ctx, tx, a, tenantID, action, "User", id, c); err != nil {
+				return err
+			}
+			if _, granted := c["grants"]; granted && !repair {
+				return s.accessChanged(ctx, tx, a, tenantID, id, "grants")
+			}
+			return nil
 		},
 	})
 	if err != nil {

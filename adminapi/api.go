@@ -92,6 +92,8 @@ type endpoint struct {
 	// lead, when set, lets a Team Leader's session call the endpoint when
 	// it returns true (administrators may call every endpoint).
 	lead func(r *http.Request, s *session) bool
+	// scope, when set, lets an API key carrying it call the endpoint.
+	scope string
 }
 
 // methods maps HTTP methods to endpoints of one path.
@@ -157,6 +159,13 @@ func (a *API) routes() {
 
 	h("/audit", methods{http.MethodGet: {h: a.audit, query: append([]string{"user", "actor", "since"}, list...)}})
 
+	h("/events", methods{http.MethodGet: {h: a.events, query: []string{"after", "limit"}, scope: account.ScopeEventsRead}})
+	h("/webhooks", methods{http.MethodGet: {h: a.listWebhooks, query: list}, http.MethodPost: {h: a.createWebhook}})
+	h("/webhooks/{id}", methods{http.MethodGet: {h: a.getWebhook}, http.MethodPatch: {h: a.patchWebhook}, http.MethodDelete: {h: a.deleteWebhook}})
+	h("/webhooks/{id}/deliveries", methods{http.MethodGet: {h: a.listDeliveries, query: []string{"limit"}}})
+	h("/webhooks/{id}/deliveries/{deliveryId}/attempts", methods{http.MethodGet: {h: a.listAttempts}})
+	h("/webhooks/{id}/deliveries/{deliveryId}/resend", methods{http.MethodPost: {h: a.resendDelivery}})
+
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, noEndpoint(r.URL.Path))
 	})
@@ -189,7 +198,12 @@ func (a *API) dispatch(m methods) http.Handler {
 			return
 		}
 		s := sessionOf(r.Context())
-		if s.signed.Access != account.PortalAdmin && (ep.lead == nil || !ep.lead(r, s)) {
+		if s.actor.Kind == account.ActorAPIKey {
+			if ep.scope == "" {
+				a.writeError(w, r, &account.Error{Kind: account.Forbidden, Message: apiKeyOnly})
+				return
+			}
+		} else if s.signed.Access != account.PortalAdmin && (ep.lead == nil || !ep.lead(r, s)) {
 			a.writeError(w, r, &account.Error{Kind: account.Forbidden, Message: teamLeadOnly})
 			return
 		}
@@ -285,7 +299,10 @@ func unauthenticated(msg string) error {
 // tokens are refused: they are IdP connections' credentials, not people's.
 func (a *API) authenticate(r *http.Request) (*session, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		if scheme, _, _ := strings.Cut(auth, " "); strings.EqualFold(scheme, "Bearer") {
+		if scheme, key, _ := strings.Cut(auth, " "); strings.EqualFold(scheme, "Bearer") {
+			if strings.HasPrefix(strings.TrimSpace(key), account.APIKeyPrefix) {
+				return a.apiKeySession(r, key)
+			}
 			return nil, unauthenticated("the admin API does not take bearer tokens (SCIM tokens are for IdP connections): sign in to the portal, whose session cookie authenticates the API")
 		}
 	}

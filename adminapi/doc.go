@@ -7,7 +7,9 @@
 //
 // Authentication is the scimd_session cookie that LinkHandler sets when a
 // sign-in link of `scimd admin login-link` is followed; bearer tokens and
-// anonymous calls are 401. State-changing requests from other sites are
+// anonymous calls are 401, except API keys (Authorization: Bearer
+// scimd_ak_..., made by `scimd apikey create`), which read GET /events
+// alone. State-changing requests from other sites are
 // 403 (net/http's CrossOriginProtection). A Team Leader's session may call
 // GET /me, GET /myteam, GET /users/{own id} (and its /access) and POST
 // /logout; every other endpoint is for administrators (403).
@@ -46,6 +48,10 @@
 //	POST   /import/jobs/{id}/stop       no further users are created; the job ends done (409 when it has ended)
 //	GET    /import/jobs/{id}/results    {"job","rows":[{"row","displayName","email","status","userId","reason"}]}
 //	GET    /import/jobs/{id}/failed.csv the rows not created, in the template's format, to fix and import again
+//	GET    /events?after=&limit=        the change feed: {"items":[{"id","type","sequence","time","actor","resourceId","data"}],"next":SEQ}; also with an API key
+//	GET|POST /webhooks, GET|PATCH|DELETE /webhooks/{id}    {"id","url","events","enabled","secret" (on create and rotateSecret only),"failingSince","disabledAt","created"}
+//	GET    /webhooks/{id}/deliveries    {"id","sequence","resourceId","state","attempts","lastStatus","nextAttempt","deliveredAt"}, newest first
+//	GET    /webhooks/{id}/deliveries/{deliveryId}/attempts, POST .../resend (202)
 //
 // An import file (CSV in UTF-8, at most 1000 rows and 2 MB) is the raw
 // body (Content-Type text/csv) with the options in the query, or

@@ -17,6 +17,8 @@ type Store interface {
 	Groups
 	Outbox
 	Imports
+	Feed
+	Webhooks
 
 	// InTx runs fn in one transaction: the account layer writes a change,
 	// its audit record and its outbox rows together. fn may run more than

@@ -94,6 +94,10 @@ type Reader interface {
 	Stats(ctx context.Context, tenantID string, adminRoles []string) (Stats, error)
 	// ListUsers answers a query with one page.
 	ListUsers(ctx context.Context, tenantID string, q Query) (*Page[*User], error)
+	// AccessHolders lists the ids of the users holding, themselves or
+	// through a group (nested or not), a grant of role (any when "") at
+	// node nodeID or beneath it (anywhere when ""), each once, sorted.
+	AccessHolders(ctx context.Context, tenantID, role, nodeID string) ([]string, error)
 }
 
 // EffectiveGrant is a grant that applies to a user, with where it comes
@@ -267,6 +271,10 @@ type Tx interface {
 	// QueueMail puts a mail in the outbox: m.ID and m.CreatedAt are set,
 	// m.State is queued, and m.NextAttemptAt is now when zero.
 	QueueMail(ctx context.Context, m *Mail) error
+	// InsertEvent adds an event to the tenant's feed: e.ID and e.At are
+	// set if empty; its Sequence is given after the commit, when the
+	// tenant's feed is next read (Feed.Events, Webhooks.Dispatch).
+	InsertEvent(ctx context.Context, e *Event) error
 }
 
 // Outbox is what the mail sender needs from the store.

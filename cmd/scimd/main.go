@@ -59,6 +59,7 @@ func rootCmd() *cobra.Command {
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd())
 	root.AddCommand(importCmd())
+	root.AddCommand(apikeyCmd(), webhookCmd())
 	return root
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/scimd/scimd/account"
 	"github.com/scimd/scimd/adminapi"
 	"github.com/scimd/scimd/mailer"
 	"github.com/scimd/scimd/scim"
@@ -95,6 +96,8 @@ func serveCmd() *cobra.Command {
 	f.StringVar(&o.domain.smtpURL, "smtp-url", envOr("SCIMD_SMTP_URL", ""), "mail server, smtp://user:pass@host:port or smtps://... (env SCIMD_SMTP_URL; default: mails are written to the log)")
 	f.StringVar(&o.domain.mailFrom, "mail-from", envOr("SCIMD_MAIL_FROM", ""), "From address of scimd's mails (default "+mailer.DefaultFrom+")")
 	f.DurationVar(&o.domain.auditRetention, "audit-retention", DefaultAuditRetention, "how long audit records are kept (0: forever)")
+	f.BoolVar(&o.domain.webhookAllowPrivate, "webhook-allow-private", false, "let webhook endpoints on loopback and private networks receive deliveries (checked at connection time)")
+	f.DurationVar(&o.domain.eventsRetention, "events-retention", account.DefaultEventsRetention, "how long the change feed's events are kept")
 	return cmd
 }
 

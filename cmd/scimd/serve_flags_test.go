@@ -26,6 +26,7 @@ func TestServeRefusesNonsenseFlags(t *testing.T) {
 		{[]string{"--smtp-url", "http://mail.example.com"}, "--smtp-url"},
 		{[]string{"--mail-from", "not an address"}, "--mail-from"},
 		{[]string{"--audit-retention", "-1h"}, "--audit-retention"},
+		{[]string{"--events-retention", "0"}, "--events-retention"},
 	} {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite://" + t.TempDir() + "/x.db"}, tc.args...)
 		_, stderr, code := scimd(t, args...)

@@ -17,6 +17,7 @@ import (
 	"github.com/scimd/scimd/scim"
 	"github.com/scimd/scimd/store"
 	"github.com/scimd/scimd/store/sqlstore"
+	"github.com/scimd/scimd/webhook"
 )
 
 // domainOptions are serve's flags for what lies beside SCIM: the account
@@ -26,6 +27,10 @@ type domainOptions struct {
 	smtpURL        string
 	mailFrom       string
 	auditRetention time.Duration
+	// webhookAllowPrivate lets webhook endpoints on private networks
+	// receive deliveries; eventsRetention is how long the feed is kept.
+	webhookAllowPrivate bool
+	eventsRetention     time.Duration
 }
 
 // DefaultAuditRetention is how long audit records are kept by default.
@@ -50,6 +55,9 @@ func (d *domainOptions) check() error {
 		if _, err := mail.ParseAddress(d.mailFrom); err != nil {
 			return fmt.Errorf("--mail-from %q: not a mail address", d.mailFrom)
 		}
+	}
+	if d.eventsRetention <= 0 {
+		return fmt.Errorf("--events-retention: must be positive")
 	}
 	if d.auditRetention < 0 {
 		return fmt.Errorf("--audit-retention: must not be negative (0 keeps audit records forever)")
@@ -79,6 +87,7 @@ type app struct {
 	handler   http.Handler
 	accounts  *account.Service
 	mail      *mailer.Sender
+	hooks     *webhook.Worker
 	retention time.Duration
 	log       *slog.Logger
 }
@@ -97,6 +106,11 @@ func newApp(ctx context.Context, o serveOptions, st *sqlstore.Store, publicURL s
 	if err != nil {
 		return nil, err
 	}
+	hooks, err := webhook.New(webhook.Config{Store: st, AllowPrivate: o.domain.webhookAllowPrivate,
+		Retention: o.domain.eventsRetention, PublicURL: publicURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	cfg := o.cfg
 	cfg.Store, cfg.Accounts = st, svc
 	api := adminapi.New(adminapi.Config{Accounts: svc, Logger: log, Secure: strings.HasPrefix(publicURL, "https://")})
@@ -105,7 +119,7 @@ func newApp(ctx context.Context, o serveOptions, st *sqlstore.Store, publicURL s
 	mux.Handle("/", scim.NewServer(cfg).Handler())
 	mux.Handle("/api/", api.Handler())
 	mux.Handle(adminapi.LinkPath, api.LinkHandler())
-	return &app{handler: mux, accounts: svc, mail: send, retention: o.domain.auditRetention, log: log}, nil
+	return &app{handler: mux, accounts: svc, mail: send, hooks: hooks, retention: o.domain.auditRetention, log: log}, nil
 }
 
 // run does the background work until ctx ends: mail delivery and the
@@ -120,6 +134,7 @@ func (a *app) run(ctx context.Context) {
 		a.log.Info("resumed import jobs", "count", n)
 	}
 	go a.sweepImports(ctx)
+	go a.hooks.Run(ctx)
 	if a.retention > 0 {
 		go a.purgeAudit(ctx)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
@@ -23,7 +25,17 @@ type querier interface {
 // back whole, so running it again is safe).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < 6; attempt++ {
+		if attempt > 0 {
+			// A jittered pause, so that two transactions that deadlocked
+			// on each other do not start again in step and meet again.
+			pause := time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return s.d.translate(err)
+			case <-time.After(pause):
+			}
+		}
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			return fn(tx.Tx)
 		})
@@ -58,6 +70,8 @@ func (r rd) translate(err error) error { return r.s.d.translate(err) }
 // wtx is one write transaction.
 type wtx struct {
 	rd
+	// events are written, numbered, when fn returns (see flushEvents).
+	events []*store.Event
 }
 
 var (
@@ -68,7 +82,11 @@ var (
 // InTx runs fn in one transaction (see store.Store).
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		return fn(&wtx{rd{s: s, q: tx}})
+		w := &wtx{rd: rd{s: s, q: tx}}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushEvents(ctx)
 	})
 }
 

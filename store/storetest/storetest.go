@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DomainLoad", domainLoadTests},
 		{"AccountDelete", accountDeleteTests},
 		{"AccountRace", accountRaceTests},
+		{"Events", eventTests},
+		{"Webhooks", webhookTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
