@@ -60,6 +60,7 @@ func rootCmd() *cobra.Command {
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd())
 	root.AddCommand(importCmd())
 	root.AddCommand(apikeyCmd(), webhookCmd())
+	root.AddCommand(benchCmd())
 	return root
 }
 

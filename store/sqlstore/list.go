@@ -169,18 +169,23 @@ func orderBy(alias, sortKey string, q store.Query) string {
 }
 
 // keyset returns the condition for rows after the cursor in page order.
+// It is a row comparison, (key, id) > (cursor key, cursor id), which both
+// databases match against the index on (tenant_id, key, id) as a range
+// start: a page a million rows deep reads the rows of the page, where the
+// equivalent "key > k OR (key = k AND id > i)" made PostgreSQL read and
+// discard every row before the cursor.
 func (b *sqlBuilder) keyset(alias, sortKey string, q store.Query) (string, error) {
 	c := q.After
-	cmp, idCmp := ">", ">"
+	cmp := ">"
 	if q.Desc {
-		cmp, idCmp = "<", "<"
+		cmp = "<"
 	}
-	id := alias + ".id " + idCmp + " " + b.arg(c.ID)
+	idArg := b.arg(c.ID)
 	if q.Sort == nil {
 		created := b.d.timeArg(time.UnixMicro(c.Created).UTC())
-		p := b.arg(created)
-		return fmt.Sprintf("(%s.created_at %s %s OR (%s.created_at = %s AND %s))", alias, cmp, p, alias, p, id), nil
+		return fmt.Sprintf("(%s.created_at, %s.id) %s (%s, %s)", alias, alias, cmp, b.arg(created), idArg), nil
 	}
+	id := alias + ".id " + cmp + " " + idArg
 	if c.Value == nil {
 		if q.Desc {
 			// NULLs come first when descending: after a NULL come the other
@@ -193,12 +198,14 @@ func (b *sqlBuilder) keyset(alias, sortKey string, q store.Query) (string, error
 	if t, ok := v.(time.Time); ok {
 		v = b.d.timeArg(t)
 	}
-	p := b.arg(v)
-	cond := fmt.Sprintf("(%s %s %s OR (%s = %s AND %s)", sortKey, cmp, p, sortKey, p, id)
+	// A NULL key makes the row comparison NULL (not after): NULLs come
+	// last when ascending, so they are added back; when descending they
+	// came first and are behind the cursor.
+	cond := fmt.Sprintf("(%s, %s.id) %s (%s, %s)", sortKey, alias, cmp, b.arg(v), idArg)
 	if !q.Desc {
-		cond += " OR " + sortKey + " IS NULL"
+		cond = "(" + cond + " OR " + sortKey + " IS NULL)"
 	}
-	return cond + ")", nil
+	return cond, nil
 }
 
 // sortValue normalises a scanned sort key for the cursor.
