@@ -47,6 +47,7 @@ type Service struct {
 
 	tenants  tenantCache
 	attempts attempts
+	imports  importRunner
 }
 
 // New returns a Service over the store in cfg.
