@@ -151,26 +151,30 @@ func (s *Service) EditMembers(ctx context.Context, a Actor, tenantID, id string,
 	}
 	var result *store.Group
 	err = s.st.InTx(ctx, func(tx store.Tx) error {
-		g, err := tx.GetGroup(ctx, tenantID, id, 0)
-		if err != nil {
-			return err
-		}
 		au, err := s.authorityOf(ctx, tx, a, tenantID, cat)
 		if err != nil {
 			return err
 		}
+		// The group is not read first (a round trip per member change):
+		// the version bump below, or the read when nothing changed, finds
+		// it within the tenant or fails the transaction with 404, undoing
+		// whatever the edits did to an id that is not the tenant's group.
 		added, removed, err := s.editMembers(ctx, tx, au, tenantID, id, ops)
 		if err != nil {
 			return err
 		}
 		if len(added)+len(removed) == 0 {
-			result = g
-			return nil
-		}
-		if result, err = tx.BumpGroup(ctx, tenantID, id); err != nil {
+			result, err = tx.GetGroup(ctx, tenantID, id, 0)
 			return err
 		}
-		return s.auditGroup(ctx, tx, a, tenantID, id, nil, nil, added, removed)
+		// The audit row first: the version bump locks the group's row
+		// until commit, and concurrent member changes to the group queue
+		// on that lock, so it is taken last.
+		if err := s.auditGroup(ctx, tx, a, tenantID, id, nil, nil, added, removed); err != nil {
+			return err
+		}
+		result, err = tx.BumpGroup(ctx, tenantID, id)
+		return err
 	})
 	return result, err
 }

@@ -63,6 +63,10 @@ func VerifyPassword(hash, pw string) bool {
 		bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(pw))
 		return false
 	}
+	if strings.HasPrefix(hash, tempHashPrefix) {
+		bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(pw)) // as slow as the others
+		return verifyTempHash(hash, pw)
+	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 }
 

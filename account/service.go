@@ -48,6 +48,7 @@ type Service struct {
 	tenants  tenantCache
 	attempts attempts
 	uses     tokenUses
+	imports  importRunner
 }
 
 // New returns a Service over the store in cfg.

@@ -14,6 +14,43 @@ import (
 // and the audit record, in one transaction. The password is checked and
 // hashed first.
 func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in UserInput) (*store.User, error) {
+	return s.createUser(ctx, a, tenantID, in, nil)
+}
+
+// createUser is CreateUser; within, when not nil, runs last in the
+// transaction (the import records the row's result and queues the
+// password mail there, so that they commit with the user or not at all).
+func (s *Service) createUser(ctx context.Context, a Actor, tenantID string, in UserInput, within func(tx store.Tx, u *store.User) error) (*store.User, error) {
+	p, err := s.prepareUser(ctx, a, tenantID, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.st.InTx(ctx, func(tx store.Tx) error {
+		au, err := s.creatorAuthority(ctx, tx, a, tenantID, p.cat)
+		if err != nil {
+			return err
+		}
+		return s.insertUser(ctx, tx, au, p, within)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.u, nil
+}
+
+// preparedUser is a user to create, checked and with its password hashed
+// (the work done before any transaction).
+type preparedUser struct {
+	a        Actor
+	tenantID string
+	cat      catalogue
+	in       UserInput
+	u        *store.User
+}
+
+// prepareUser does what creating a user needs before its transaction:
+// the tenant, defaults, limits and the password's policy and hash.
+func (s *Service) prepareUser(ctx context.Context, a Actor, tenantID string, in UserInput) (*preparedUser, error) {
 	if err := checkTenant(a, tenantID); err != nil {
 		return nil, err
 	}
@@ -36,37 +73,50 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, tenantID string, in U
 			return nil, err
 		}
 	}
-	err = s.st.InTx(ctx, func(tx store.Tx) error {
-		au, err := s.authorityOf(ctx, tx, a, tenantID, cat)
-		if err != nil {
-			return err
-		}
-		if au.actor.isMember() {
-			if err := au.require(PermUsersManage, "", "creating users"); err != nil {
-				return err
-			}
-		}
-		if err := tx.InsertUser(ctx, u); err != nil {
-			return err
-		}
-		domainChanged, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, in.Domain)
-		if err != nil {
-			return err
-		}
-		c := userChanges(nil, u)
-		u.Domain = &store.Domain{} // a new user holds only what applyDomain gave it
-		if domainChanged {
-			if u.Domain, err = readDomain(ctx, tx, tenantID, u.ID); err != nil {
-				return err
-			}
-			c = withDomain(c, nil, u.Domain)
-		}
-		return s.audit(ctx, tx, a, tenantID, ActUserCreated, "User", u.ID, c)
-	})
+	return &preparedUser{a: a, tenantID: tenantID, cat: cat, in: in, u: u}, nil
+}
+
+// creatorAuthority is the actor's authority, refused unless it may create
+// users.
+func (s *Service) creatorAuthority(ctx context.Context, tx store.Tx, a Actor, tenantID string, cat catalogue) (authority, error) {
+	au, err := s.authorityOf(ctx, tx, a, tenantID, cat)
 	if err != nil {
-		return nil, err
+		return au, err
 	}
-	return u, nil
+	if au.actor.isMember() {
+		if err := au.require(PermUsersManage, "", "creating users"); err != nil {
+			return au, err
+		}
+	}
+	return au, nil
+}
+
+// insertUser writes a prepared user, its domain parts and its audit
+// record in tx, then runs within.
+func (s *Service) insertUser(ctx context.Context, tx store.Tx, au authority, p *preparedUser, within func(tx store.Tx, u *store.User) error) error {
+	u, tenantID := p.u, p.tenantID
+	if err := tx.InsertUser(ctx, u); err != nil {
+		return err
+	}
+	domainChanged, err := s.applyDomain(ctx, tx, au, userChange{tenantID: tenantID, user: u, rolesChanged: true}, p.in.Domain)
+	if err != nil {
+		return err
+	}
+	c := userChanges(nil, u)
+	u.Domain = &store.Domain{} // a new user holds only what applyDomain gave it
+	if domainChanged {
+		if u.Domain, err = readDomain(ctx, tx, tenantID, u.ID); err != nil {
+			return err
+		}
+		c = withDomain(c, nil, u.Domain)
+	}
+	if err := s.audit(ctx, tx, p.a, tenantID, ActUserCreated, "User", u.ID, c); err != nil {
+		return err
+	}
+	if within != nil {
+		return within(tx, u)
+	}
+	return nil
 }
 
 // sourceOf says where a user made by the actor comes from.

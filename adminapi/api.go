@@ -149,6 +149,14 @@ func (a *API) routes() {
 		http.MethodGet: {h: a.getLocation}, http.MethodPatch: {h: a.patchLocation}, http.MethodDelete: {h: a.deleteLocation},
 	})
 
+	h("/import/template.csv", methods{http.MethodGet: {h: a.importTemplate}})
+	h("/import/validate", methods{http.MethodPost: {h: a.validateImport, query: importQuery}})
+	h("/import/jobs", methods{http.MethodGet: {h: a.listImports, query: list}, http.MethodPost: {h: a.startImport, query: importQuery}})
+	h("/import/jobs/{id}", methods{http.MethodGet: {h: a.getImport}})
+	h("/import/jobs/{id}/stop", methods{http.MethodPost: {h: a.stopImport}})
+	h("/import/jobs/{id}/results", methods{http.MethodGet: {h: a.importResults}})
+	h("/import/jobs/{id}/failed.csv", methods{http.MethodGet: {h: a.failedRows}})
+
 	h("/audit", methods{http.MethodGet: {h: a.audit, query: append([]string{"user", "actor", "since"}, list...)}})
 
 	h("/events", methods{http.MethodGet: {h: a.events, query: []string{"after", "limit"}, scope: account.ScopeEventsRead}})
@@ -274,11 +282,12 @@ func (a *API) serveAPI(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	if r.ContentLength > MaxBodyBytes {
+	limit := bodyLimit(p)
+	if r.ContentLength > limit {
 		a.writeError(w, r, tooLarge())
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	a.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey, s)))
 }
 

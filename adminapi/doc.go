@@ -39,10 +39,26 @@
 //	GET|POST /numbers, DELETE /numbers/{e164}              {"number","tollFree","userId","primary"}
 //	GET|POST /locations, GET|PATCH|DELETE /locations/{id}  {"id","name","address","default"}
 //	GET    /audit?user=&actor=&since=   {"id","time","actor":{"kind","id","name"},"action","resourceType","resourceId","changes","requestId"}, newest first
+//	GET    /import/template.csv         the CSV template of the user import (seed 003)
+//	POST   /import/validate             a CSV file → {"valid","rows","problems":[{"row","column","message"}]}; imports nothing
+//	POST   /import/jobs                 a CSV file → 202 the job {"id","state","fileName","total","created","failed","pending","progress",...};
+//	                                    400 with "problems" when the file has any; 409 while another import of the tenant runs
+//	GET    /import/jobs                 the tenant's imports, newest first (list)
+//	GET    /import/jobs/{id}            a job: state (queued, running, stopping, done, interrupted), counts, progress
+//	POST   /import/jobs/{id}/stop       no further users are created; the job ends done (409 when it has ended)
+//	GET    /import/jobs/{id}/results    {"job","rows":[{"row","displayName","email","status","userId","reason"}]}
+//	GET    /import/jobs/{id}/failed.csv the rows not created, in the template's format, to fix and import again
 //	GET    /events?after=&limit=        the change feed: {"items":[{"id","type","sequence","time","actor","resourceId","data"}],"next":SEQ}; also with an API key
 //	GET|POST /webhooks, GET|PATCH|DELETE /webhooks/{id}    {"id","url","events","enabled","secret" (on create and rotateSecret only),"failingSince","disabledAt","created"}
 //	GET    /webhooks/{id}/deliveries    {"id","sequence","resourceId","state","attempts","lastStatus","nextAttempt","deliveredAt"}, newest first
 //	GET    /webhooks/{id}/deliveries/{deliveryId}/attempts, POST .../resend (202)
+//
+// An import file (CSV in UTF-8, at most 1000 rows and 2 MB) is the raw
+// body (Content-Type text/csv) with the options in the query, or
+// multipart/form-data with a part "file" and the options as fields:
+// name (the file's name), state (active, the default, or invited),
+// passwords (users, the default: each user's email; address: one mail per
+// user to address; none) and address.
 //
 // A user is {"id","email","name","state","roles","owner","lastLogin",
 // "source","grants":[{"role","node"}],"agentIds":[{"system","value"}],

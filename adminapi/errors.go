@@ -51,6 +51,8 @@ type errorBody struct {
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
 	Holder  string `json:"holder,omitempty"`
+	// Problems lists every problem of an import file refused.
+	Problems []account.Problem `json:"problems,omitempty"`
 }
 
 func invalid(field, format string, args ...any) error {
@@ -86,7 +88,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if msg == "" {
 			msg = http.StatusText(statusOf[k])
 		}
-		status, body = statusOf[k], errorBody{Code: k.String(), Message: msg, Field: field, Holder: holder}
+		status, body = statusOf[k], errorBody{Code: k.String(), Message: msg, Field: field, Holder: holder, Problems: account.ProblemsOf(err)}
 		if k == account.Unavailable {
 			w.Header().Set("Retry-After", retryAfter)
 			a.log.WarnContext(ctx, "database unavailable: answering 503", "err", err, "request_id", requestID(ctx))

@@ -28,7 +28,7 @@ func (s *Server) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
 		"schemas":          []string{spcSchema},
 		"documentationUri": "https://github.com/scimd/scimd#readme",
 		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": s.cfg.MaxBodyBytes},
+		"bulk":             map[string]any{"supported": true, "maxOperations": s.cfg.MaxBulkOperations, "maxPayloadSize": s.cfg.MaxBodyBytes},
 		"filter":           map[string]any{"supported": true, "maxResults": s.cfg.MaxResults},
 		"changePassword":   map[string]any{"supported": true},
 		"sort":             map[string]any{"supported": true},

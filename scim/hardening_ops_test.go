@@ -216,7 +216,10 @@ func TestInflightBodyBudget(t *testing.T) {
 		fmt.Fprintf(c, "POST %s/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/scim+json\r\nContent-Length: %d\r\n\r\n{",
 			scim.BasePath, e.token, limit)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	// The server takes the two stalled requests when it gets to them,
+	// which on a loaded machine can take a while: until then the third
+	// body is still accepted.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		r := e.do("POST", "/Users", map[string]any{"schemas": []any{userSchema}, "userName": "budget@example.com"})
 		if r.Status == http.StatusServiceUnavailable {

@@ -109,7 +109,7 @@ func TestErrors(t *testing.T) {
 			{"unknown group", "PATCH", "/Groups/does-not-exist", patch(op("replace", "displayName", "x")), 404, ""},
 			{"unknown endpoint", "GET", "/Nothing", nil, 404, ""},
 			{"method not allowed", "DELETE", "/Users", nil, 405, ""},
-			{"bulk", "POST", "/Bulk", map[string]any{}, 501, ""},
+			{"bulk without its schema", "POST", "/Bulk", map[string]any{}, 400, "invalidSyntax"},
 			{"duplicate userName", "POST", "/Users", map[string]any{"schemas": []any{userSchema}, "userName": "TAKEN@example.com"}, 409, "uniqueness"},
 			{"duplicate externalId", "POST", "/Users", map[string]any{"schemas": []any{userSchema}, "userName": "n", "externalId": "ext-1"}, 409, "uniqueness"},
 			{"duplicate group", "POST", "/Groups", map[string]any{"schemas": []any{groupSchema}, "displayName": "Taken-Group"}, 409, "uniqueness"},

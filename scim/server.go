@@ -75,6 +75,9 @@ type Config struct {
 	MaxValues int
 	// MaxOperations caps the operations of one PATCH request (default 1000).
 	MaxOperations int
+	// MaxBulkOperations caps the operations of one Bulk request (default
+	// DefaultMaxBulkOperations); its payload is capped by MaxBodyBytes.
+	MaxBulkOperations int
 	// MaxInflightBytes bounds the request bodies being handled at once
 	// (default 4 MiB: four maximum-size bodies, or thousands of the few
 	// kilobytes IdPs send); a request that would pass it answers 503 with
@@ -169,6 +172,9 @@ func NewServer(cfg Config) *Server {
 	if cfg.MaxOperations <= 0 {
 		cfg.MaxOperations = DefaultMaxOperations
 	}
+	if cfg.MaxBulkOperations <= 0 {
+		cfg.MaxBulkOperations = DefaultMaxBulkOperations
+	}
 	if cfg.MaxInflightBytes <= 0 {
 		cfg.MaxInflightBytes = max(DefaultMaxInflightBytes, cfg.MaxBodyBytes)
 	}
@@ -238,7 +244,7 @@ func (s *Server) Handler() http.Handler {
 		http.MethodGet: s.getGroup, http.MethodPut: s.replaceGroup, http.MethodPatch: s.patchGroup, http.MethodDelete: s.deleteGroup,
 	}))
 	api.Handle("/.search", s.auth(methods{http.MethodPost: s.searchRoot}))
-	api.Handle("/Bulk", s.auth(http.HandlerFunc(notImplemented("bulk operations are not supported (see /ServiceProviderConfig)"))))
+	api.Handle("/Bulk", s.bulkHandler())
 	api.Handle("/Me", s.auth(http.HandlerFunc(notImplemented("/Me is not supported: tokens belong to IdP connections, not users"))))
 	api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, notFound("no SCIM endpoint at %s: see %s/ResourceTypes", r.URL.Path, BasePath))

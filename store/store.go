@@ -16,6 +16,7 @@ type Store interface {
 	Users
 	Groups
 	Outbox
+	Imports
 	Feed
 	Webhooks
 

@@ -119,6 +119,7 @@ type Stats struct {
 // record written; a record of another tenant is ErrNotFound.
 type Tx interface {
 	Reader
+	ImportWriter
 
 	// LockTenant serialises a tenant's ownership, tree and pool changes:
 	// two transactions that both lock it run one after the other.

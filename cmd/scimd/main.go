@@ -7,6 +7,7 @@
 //	                 removes one with all of its users, groups and tokens)
 //	scimd token      create, list and revoke bearer tokens
 //	scimd conformance  run the SCIM conformance suite against any server
+//	scimd import     import users from a CSV file (the template of seed 003)
 package main
 
 import (
@@ -57,7 +58,9 @@ func rootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(serveCmd(), migrateCmd(), tenantCmd(), tokenCmd(), adminCmd(), conformanceCmd())
+	root.AddCommand(importCmd())
 	root.AddCommand(apikeyCmd(), webhookCmd())
+	root.AddCommand(benchCmd())
 	return root
 }
 

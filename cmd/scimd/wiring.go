@@ -128,9 +128,34 @@ func newApp(ctx context.Context, o serveOptions, st *sqlstore.Store, publicURL s
 // audit log's retention.
 func (a *app) run(ctx context.Context) {
 	go a.mail.Run(ctx)
+	// Import jobs a stopped server left running go on here; their rows
+	// already created are not created again.
+	if n, err := a.accounts.ResumeImports(ctx, true); err != nil {
+		a.log.Warn("resuming import jobs", "err", err)
+	} else if n > 0 {
+		a.log.Info("resumed import jobs", "count", n)
+	}
+	go a.sweepImports(ctx)
 	go a.hooks.Run(ctx)
 	if a.retention > 0 {
 		go a.purgeAudit(ctx)
+	}
+}
+
+// sweepImports runs on, every half minute, import jobs whose process has
+// gone away since (a `scimd import` interrupted, another server stopped).
+func (a *app) sweepImports(ctx context.Context) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := a.accounts.ResumeStaleImports(ctx, 0); err != nil && ctx.Err() == nil {
+				a.log.Warn("resuming abandoned import jobs", "err", err)
+			}
+		}
 	}
 }
 

@@ -35,6 +35,9 @@ type dialect struct {
 	timeArg func(time.Time) any
 	// uniqueField returns the SCIM attribute behind a unique violation.
 	uniqueField func(error) (string, bool)
+	// childIn compiles a filter on user values as "u.id IN (SELECT ...)"
+	// rather than a correlated EXISTS (see childSet.uncorrelated).
+	childIn bool
 }
 
 var pgDialect = dialect{
@@ -54,6 +57,7 @@ var sqliteDialect = dialect{
 	lower:       "scimd_lower",
 	timeArg:     func(t time.Time) any { return t.UnixMicro() },
 	uniqueField: sqliteUniqueField,
+	childIn:     true,
 }
 
 func init() {

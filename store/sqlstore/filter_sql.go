@@ -23,6 +23,12 @@ type childSet struct {
 	columns map[string]column
 	// ordered sets can yield the primary (else first) element for sorting.
 	ordered bool
+	// uncorrelated, when set, returns the parent key, the child's key
+	// column and "FROM ... WHERE ..." without the correlation, so that
+	// SQLite can answer the filter as "key IN (SELECT ...)" from the
+	// child's index instead of probing the children of every parent row
+	// (SQLite does not turn EXISTS into a semi-join as PostgreSQL does).
+	uncorrelated func(set string) (parentKey, childKey, from string)
 }
 
 // table describes a resource table for the filter and sort compiler. The
@@ -66,6 +72,9 @@ var usersTable = func() table {
 			},
 			columns: valueColumns,
 			ordered: true,
+			uncorrelated: func(set string) (string, string, string) {
+				return "u.id", "c.user_id", "FROM user_values c WHERE c.attr = '" + set + "'"
+			},
 		}
 	}
 	t.sets["addresses"] = childSet{
@@ -158,15 +167,19 @@ func (b *sqlBuilder) expr(t table, cs *childSet, e store.Expr) (string, error) {
 		if !ok {
 			return "", fmt.Errorf("filter: %s has no child set %q", t.name, e.Set)
 		}
-		sql := "EXISTS (SELECT 1 " + set.from(b, e.Set)
+		w := ""
 		if e.Where != nil {
-			w, err := b.expr(t, &set, e.Where)
+			cond, err := b.expr(t, &set, e.Where)
 			if err != nil {
 				return "", err
 			}
-			sql += " AND (" + w + ")"
+			w = " AND (" + cond + ")"
 		}
-		return sql + ")", nil
+		if set.uncorrelated != nil && b.d.childIn {
+			parent, child, from := set.uncorrelated(e.Set)
+			return parent + " IN (SELECT " + child + " " + from + w + ")", nil
+		}
+		return "EXISTS (SELECT 1 " + set.from(b, e.Set) + w + ")", nil
 	case store.Compare:
 		cols := t.columns
 		if cs != nil {

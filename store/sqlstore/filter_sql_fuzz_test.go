@@ -275,8 +275,12 @@ func FuzzFilterSQL(f *testing.F) {
 					t.Fatalf("value text in SQL: %q (%v)", marked, err)
 				}
 				// The other dialect compiles the same text but for its
-				// case-folding function.
-				lite, _, err := compile(sqliteDialect, tbl, e)
+				// case-folding function (and, on SQLite, the IN form of
+				// filters on user values, whose results the end-to-end
+				// fuzz test compares).
+				noIn := sqliteDialect
+				noIn.childIn = false
+				lite, _, err := compile(noIn, tbl, e)
 				if err != nil || strings.ReplaceAll(lite, sqliteDialect.lower+"(", pgDialect.lower+"(") != sql {
 					t.Fatalf("dialects differ:\n%s\n%s (%v)", sql, lite, err)
 				}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Invitations", invitationTests},
 		{"Audit", auditTests},
 		{"Mails", mailTests},
+		{"Imports", importTests},
 		{"DomainLoad", domainLoadTests},
 		{"AccountDelete", accountDeleteTests},
 		{"AccountRace", accountRaceTests},

@@ -1,0 +1,3 @@
+DROP TABLE import_rows;
+--bun:split
+DROP TABLE import_jobs;
