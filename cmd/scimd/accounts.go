@@ -35,6 +35,24 @@ func accountsFor(ctx context.Context, s *sqlstore.Store, publicURL string) (*acc
 	return account.New(account.Config{Store: s, PublicURL: strings.TrimRight(publicURL, "/")}), nil
 }
 
+// openTenant opens the store, the tenant named and the account layer over
+// them for a command; the caller closes the store.
+func openTenant(ctx context.Context, db, tenant, publicURL string) (*sqlstore.Store, *account.Service, string, error) {
+	s, err := openStore(ctx, db)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	tid, err := tenantID(ctx, s, tenant)
+	if err == nil {
+		var svc *account.Service
+		if svc, err = accountsFor(ctx, s, publicURL); err == nil {
+			return s, svc, tid, nil
+		}
+	}
+	s.Close()
+	return nil, nil, "", err
+}
+
 // tenantID finds a tenant by name for a command.
 func tenantID(ctx context.Context, s *sqlstore.Store, name string) (string, error) {
 	t, err := s.TenantByName(ctx, name)
@@ -63,19 +81,11 @@ func adminCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, publicURL)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, publicURL)
-			if err != nil {
-				return err
-			}
 			url, err := svc.LoginLink(ctx, account.Operator(), tid, email)
 			if err != nil {
 				return accountError(err)
@@ -99,19 +109,11 @@ func adminCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			former := account.FormerOwner{Delete: deleteFormer}
 			for _, r := range strings.Split(keep, ",") {
 				if r = strings.TrimSpace(r); r != "" {

@@ -22,19 +22,11 @@ func apikeyCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			key, k, err := svc.CreateAPIKey(ctx, account.Operator(), tid, label, scopes)
 			if err != nil {
 				return accountError(err)
@@ -59,19 +51,11 @@ func apikeyCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			ks, err := svc.APIKeys(ctx, account.Operator(), tid)
 			if err != nil {
 				return err
@@ -94,19 +78,11 @@ func apikeyCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			if err := svc.RevokeAPIKey(ctx, account.Operator(), tid, args[0]); err != nil {
 				return fmt.Errorf("revoke %s: %w", args[0], accountError(err))
 			}
@@ -133,19 +109,11 @@ func webhookCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			in := account.WebhookInput{URL: &url}
 			if cmd.Flags().Changed("events") {
 				in.EventTypes = &events
@@ -178,19 +146,11 @@ func webhookCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			ws, err := svc.Webhooks(ctx, account.Operator(), tid)
 			if err != nil {
 				return err
@@ -217,19 +177,11 @@ func webhookCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			if err := svc.DeleteWebhook(ctx, account.Operator(), tid, args[0]); err != nil {
 				return fmt.Errorf("remove %s: %w", args[0], accountError(err))
 			}

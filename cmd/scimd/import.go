@@ -39,19 +39,11 @@ printed with the reason. Exit status 0 only when every row was created.`,
 				return err
 			}
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, svc, tid, err := openTenant(ctx, db, tenant, publicURL)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			svc, err := accountsFor(ctx, s, publicURL)
-			if err != nil {
-				return err
-			}
 			out, errOut := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			name := filepath.Base(file)
 			if validateOnly {

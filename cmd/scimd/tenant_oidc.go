@@ -30,19 +30,11 @@ func tenantOIDCCmd() *cobra.Command {
 				return fmt.Errorf("--client-id must not be empty")
 			}
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, acct, tid, err := openTenant(ctx, db, tenant, publicURL)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			acct, err := accountsFor(ctx, s, publicURL)
-			if err != nil {
-				return err
-			}
 			err = acct.UpdateSettings(ctx, account.Operator(), tid, func(st *store.TenantSettings) error {
 				st.OIDC = &store.OIDCSettings{Issuer: strings.TrimRight(issuer, "/"), ClientID: strings.TrimSpace(clientID), ClientSecret: secret}
 				return nil
@@ -102,19 +94,11 @@ func tenantOIDCCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := openStore(ctx, db)
+			s, acct, tid, err := openTenant(ctx, db, tenant, "")
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			tid, err := tenantID(ctx, s, tenant)
-			if err != nil {
-				return err
-			}
-			acct, err := accountsFor(ctx, s, "")
-			if err != nil {
-				return err
-			}
 			if err := acct.UpdateSettings(ctx, account.Operator(), tid, func(st *store.TenantSettings) error {
 				st.OIDC = nil
 				return nil
