@@ -161,6 +161,11 @@ func TestImportAndWebhooksRefused(t *testing.T) {
 	}
 
 	c := e.signedIn()
+	big := "Display Name,Email Address\n" + strings.Repeat("A,a@example.com\n", account.MaxImportBytes/16+1)
+	if status, body, _ := upload(t, c, e.srv.URL+"/portal/import", "big.csv", big, map[string]string{"op": "validate"}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "larger than 2 MB") {
+		t.Errorf("a file over 2 MB: %d\n%s", status, body)
+	}
 	for _, tc := range []struct{ path, ctype, body string }{
 		{"/portal/webhooks", "application/x-www-form-urlencoded", url.Values{"op": {"add"}, "url": {"https://evil.example/h"}}.Encode()},
 		{"/portal/import", "multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"op\"\r\n\r\nstart\r\n--x--\r\n"},
