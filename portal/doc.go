@@ -28,6 +28,8 @@
 //	GET  /portal/invite                invite several people; POST to send
 //	GET  /portal/{roles,accounts,teams,numbers,connections,settings,audit}
 //	                                   each with a POST for its forms (not audit)
+//	GET  /portal/import                CSV import: template.csv, POST (validate|start), {id} job page, {id}/stop, {id}/failed.csv
+//	GET  /portal/webhooks              webhook endpoints (POST add|rotate|enable|disable|remove); {id}: deliveries, POST resend
 //	GET  /portal/myteam                a Team Leader's teams
 //
 // Sessions are the account layer's (a table, hashed ids, idle and absolute

@@ -18,7 +18,7 @@ func TestLinkSignInAndEveryPage(t *testing.T) {
 		c := e.signedIn()
 		for _, p := range []string{"/portal/", "/portal/users", "/portal/users?state=invited", "/portal/users/" + e.owner,
 			"/portal/invite", "/portal/roles", "/portal/accounts", "/portal/teams", "/portal/numbers", "/portal/connections",
-			"/portal/settings", "/portal/audit", "/portal/myteam"} {
+			"/portal/settings", "/portal/audit", "/portal/myteam", "/portal/import", "/portal/webhooks"} {
 			status, body, resp := get(t, c, e.srv.URL+p)
 			if status != http.StatusOK {
 				t.Errorf("GET %s: %d\n%s", p, status, body)
