@@ -136,6 +136,8 @@ var groupsTable = table{name: "groups", alias: "g",
 type sqlBuilder struct {
 	d    dialect
 	args []any
+	// ors counts the ORs around the expression being compiled.
+	ors int
 }
 
 func (b *sqlBuilder) arg(v any) string {
@@ -179,6 +181,17 @@ func (b *sqlBuilder) expr(t table, cs *childSet, e store.Expr) (string, error) {
 			parent, child, from := set.uncorrelated(e.Set)
 			return parent + " IN (SELECT " + child + " " + from + w + ")", nil
 		}
+		if set.uncorrelated != nil && b.ors > 0 {
+			// Under an OR PostgreSQL cannot turn EXISTS (or IN) into a
+			// join, and runs it as a filter on every row of the tenant.
+			// As "key = ANY (ARRAY(SELECT ...))" the matching keys are one
+			// uncorrelated InitPlan (read from the value index) and the
+			// condition an index condition on the parent's primary key,
+			// so the OR becomes a BitmapOr of the branches' indexes (the
+			// admin search: userName, displayName and emails co).
+			parent, child, from := set.uncorrelated(e.Set)
+			return parent + " = ANY (ARRAY(SELECT " + child + " " + from + w + "))", nil
+		}
 		return "EXISTS (SELECT 1 " + set.from(b, e.Set) + w + ")", nil
 	case store.Compare:
 		cols := t.columns
@@ -198,6 +211,10 @@ func (b *sqlBuilder) expr(t table, cs *childSet, e store.Expr) (string, error) {
 }
 
 func (b *sqlBuilder) binary(t table, cs *childSet, op string, l, r store.Expr) (string, error) {
+	if op == "OR" {
+		b.ors++
+		defer func() { b.ors-- }()
+	}
 	ls, err := b.expr(t, cs, l)
 	if err != nil {
 		return "", err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimd/scimd/store"
 )
@@ -101,7 +102,7 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 			limit++ // one more tells whether a next page exists
 		}
 		order := orderBy(a, sortKey, q)
-		if q.Sort == nil && s.d.name == "postgres" && selectiveChild(spec.t, q.Filter) {
+		if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(spec.t, q.Filter) || selectiveText(spec.t, q.Filter)) {
 			order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
 		}
 		inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
@@ -187,6 +188,43 @@ func selectiveChild(t table, e store.Expr) bool {
 	case store.Has:
 		set, ok := t.sets[e.Set]
 		return ok && set.uncorrelated != nil && valueEq(e.Where)
+	}
+	return false
+}
+
+// trigramColumns are the case-insensitive text columns of a table, and of
+// its value sets, with a trigram index (migration 20261209000001) on the
+// expression a filter compares.
+var trigramColumns = map[string]map[string]bool{
+	"users":  {"user_name": true, "display_name": true, "name_family_name": true, "name_given_name": true},
+	"emails": {"value": true},
+}
+
+// selectiveText reports whether a filter must hold a substring match
+// (co, sw, ew) of at least three characters on a trigram-indexed column,
+// or an OR of such: PostgreSQL then reads the matches from the trigram
+// indexes and sorts them, which the page order must let it do (see
+// selectiveChild); walking the tenant in creation order, the plan it
+// picks when it expects many matches, tests every user. Shorter text has
+// no trigram to look up.
+func selectiveText(t table, e store.Expr) bool {
+	return textMatch(t.name, t, e)
+}
+
+func textMatch(cols string, t table, e store.Expr) bool {
+	switch e := e.(type) {
+	case store.And:
+		return textMatch(cols, t, e.Left) || textMatch(cols, t, e.Right)
+	case store.Or:
+		return textMatch(cols, t, e.Left) && textMatch(cols, t, e.Right)
+	case store.Has:
+		_, ok := t.sets[e.Set]
+		return ok && cols == t.name && trigramColumns[e.Set] != nil && textMatch(e.Set, t, e.Where)
+	case store.Compare:
+		s, ok := e.Value.(string)
+		return ok && (e.Op == store.OpCo || e.Op == store.OpSw || e.Op == store.OpEw) &&
+			e.Field.Type == store.TypeString && !e.Field.CaseExact &&
+			trigramColumns[cols][e.Field.Column] && utf8.RuneCountInString(fold(s)) >= 3
 	}
 	return false
 }

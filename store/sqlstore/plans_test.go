@@ -186,6 +186,7 @@ func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer) {
 type planNode struct {
 	NodeType string     `json:"Node Type"`
 	Relation string     `json:"Relation Name"`
+	Index    string     `json:"Index Name"`
 	Removed  int        `json:"Rows Removed by Filter"`
 	Loops    int        `json:"Actual Loops"`
 	Plans    []planNode `json:"Plans"`
