@@ -154,6 +154,12 @@ func userFilterCases(users map[string]*store.User, groups map[string]*store.Grou
 		{"has address", store.Has{Set: "addresses", Where: cmp(setField("addresses", "locality"), store.OpEq, "PARIS")}, []string{"carol"}},
 		{"has group value", store.Has{Set: "groups", Where: cmp(store.Field{Set: "groups", Column: "value", CaseExact: true}, store.OpEq, groups["Admins"].ID)}, []string{"Alice.Smith", "bob"}},
 		{"has group display", store.Has{Set: "groups", Where: cmp(setField("groups", "display"), store.OpEq, "staff")}, []string{"carol"}},
+		// A value set under an OR (PostgreSQL: key = ANY (ARRAY(SELECT ...)), the admin search's shape).
+		{"or has email", store.Or{Left: cmp(un, store.OpEq, "carol"),
+			Right: store.Has{Set: "emails", Where: cmp(email("value"), store.OpEq, "ERIN@example.com")}}, []string{"carol", "erin"}},
+		{"not or has emails", store.Not{X: store.Or{Left: store.Has{Set: "emails"}, Right: cmp(un, store.OpEq, "carol")}}, []string{"Gina"}},
+		{"admin search", store.Or{Left: store.Or{Left: cmp(un, store.OpCo, "ERI"), Right: cmp(dn, store.OpCo, "eri")},
+			Right: store.Has{Set: "emails", Where: cmp(email("value"), store.OpCo, "erin@")}}, []string{"erin"}},
 		{"has and not", store.And{Left: store.Has{Set: "emails", Where: cmp(email("type"), store.OpEq, "work")},
 			Right: store.Not{X: cmp(active, store.OpEq, false)}}, []string{"Alice.Smith", "dave_50%"}},
 	}
