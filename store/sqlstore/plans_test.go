@@ -95,11 +95,11 @@ func TestPlansUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, st, tr, url, planUsers, true)
-	t.Run("after bulk load", func(t *testing.T) { checkPlans(t, conn, tr) })
+	t.Run("after bulk load", func(t *testing.T) { checkPlans(t, conn, tr, true) })
 	if _, err := conn.Exec(ctx, `ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("after analyze", func(t *testing.T) { checkPlans(t, conn, tr) })
+	t.Run("after analyze", func(t *testing.T) { checkPlans(t, conn, tr, false) })
 }
 
 func run(t *testing.T, st *sqlstore.Store, tr *tracer, url string, users int, keep bool) {
@@ -116,7 +116,10 @@ func run(t *testing.T, st *sqlstore.Store, tr *tracer, url string, users int, ke
 }
 
 // checkPlans explains every recorded statement.
-func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer) {
+// Right after the bulk load (stale statistics, the trigram indexes' GIN
+// pending lists not yet merged) a substring search may still scan; after
+// ANALYZE it must not (stale is false).
+func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer, stale bool) {
 	tr.mu.Lock()
 	stmts := append([]string(nil), tr.order...)
 	tr.mu.Unlock()
@@ -145,7 +148,7 @@ func checkPlans(t *testing.T, conn *pgx.Conn, tr *tracer) {
 			t.Fatal(err)
 		}
 		bad := plan[0].Plan.seqScans()
-		if len(bad) > 0 && allowedSeqScan.MatchString(q) {
+		if len(bad) > 0 && (allowedSeqScan.MatchString(q) || stale && strings.Contains(q, "LIKE")) {
 			t.Logf("allowed: a sequential scan of %s for a substring search or a count of the tenant:\n%s", strings.Join(bad, ", "), q)
 			continue
 		}
