@@ -53,6 +53,13 @@ func openTenant(ctx context.Context, db, tenant, publicURL string) (*sqlstore.St
 	return nil, nil, "", err
 }
 
+// tenantFlags gives a command the required --tenant flag and --db.
+func tenantFlags(c *cobra.Command, tenant, db *string) {
+	c.Flags().StringVar(tenant, "tenant", "", "tenant name")
+	c.MarkFlagRequired("tenant")
+	dbFlag(c, db)
+}
+
 // tenantID finds a tenant by name for a command.
 func tenantID(ctx context.Context, s *sqlstore.Store, name string) (string, error) {
 	t, err := s.TenantByName(ctx, name)

@@ -293,9 +293,7 @@ func tokenCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	list.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	list.MarkFlagRequired("tenant")
-	dbFlag(list, &db)
+	tenantFlags(list, &tenant, &db)
 
 	revoke := &cobra.Command{
 		Use:   "revoke --tenant NAME TOKEN_ID",
@@ -319,9 +317,7 @@ func tokenCmd() *cobra.Command {
 			return nil
 		},
 	}
-	revoke.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	revoke.MarkFlagRequired("tenant")
-	dbFlag(revoke, &db)
+	tenantFlags(revoke, &tenant, &db)
 
 	cmd.AddCommand(create, list, revoke)
 	return cmd

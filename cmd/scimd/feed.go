@@ -68,9 +68,7 @@ func apikeyCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	list.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	list.MarkFlagRequired("tenant")
-	dbFlag(list, &db)
+	tenantFlags(list, &tenant, &db)
 
 	revoke := &cobra.Command{
 		Use:   "revoke --tenant NAME KEY_ID",
@@ -90,9 +88,7 @@ func apikeyCmd() *cobra.Command {
 			return nil
 		},
 	}
-	revoke.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	revoke.MarkFlagRequired("tenant")
-	dbFlag(revoke, &db)
+	tenantFlags(revoke, &tenant, &db)
 
 	cmd.AddCommand(create, list, revoke)
 	return cmd
@@ -167,9 +163,7 @@ func webhookCmd() *cobra.Command {
 			return w.Flush()
 		},
 	}
-	list.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	list.MarkFlagRequired("tenant")
-	dbFlag(list, &db)
+	tenantFlags(list, &tenant, &db)
 
 	remove := &cobra.Command{
 		Use:   "remove --tenant NAME WEBHOOK_ID",
@@ -189,9 +183,7 @@ func webhookCmd() *cobra.Command {
 			return nil
 		},
 	}
-	remove.Flags().StringVar(&tenant, "tenant", "", "tenant name")
-	remove.MarkFlagRequired("tenant")
-	dbFlag(remove, &db)
+	tenantFlags(remove, &tenant, &db)
 
 	cmd.AddCommand(add, list, remove)
 	return cmd
