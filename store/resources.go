@@ -70,23 +70,24 @@ type Name struct {
 func (n Name) IsZero() bool { return n == Name{} }
 
 // Value is one element of a multi-valued attribute such as emails.
+// Its JSON form (audit changes, event data) uses the SCIM attribute names.
 type Value struct {
-	Value   string
-	Display string
-	Type    string
-	Primary bool
+	Value   string `json:"value"`
+	Display string `json:"display,omitempty"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
 }
 
 // Address is one element of addresses (RFC 7643 §4.1.2).
 type Address struct {
-	Formatted     string
-	StreetAddress string
-	Locality      string
-	Region        string
-	PostalCode    string
-	Country       string
-	Type          string
-	Primary       bool
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"streetAddress,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postalCode,omitempty"`
+	Country       string `json:"country,omitempty"`
+	Type          string `json:"type,omitempty"`
+	Primary       bool   `json:"primary,omitempty"`
 }
 
 // Enterprise holds the enterprise User extension (RFC 7643 §4.3).
