@@ -7,9 +7,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/scimd/scimd/store/sqlstore"
-	"github.com/scimd/scimd/store/sqlstore/sqltest"
 )
 
 // TestValueFilterPlanSurvivesMisestimate: the page of emails[value eq "x"]
@@ -24,16 +21,7 @@ func TestValueFilterPlanSurvivesMisestimate(t *testing.T) {
 		t.Skip("seeds 3,000 users")
 	}
 	ctx := context.Background()
-	url := sqltest.URL(t, "postgres")
-	tr := &tracer{seen: map[string][]any{}}
-	st, err := sqlstore.OpenTraced(ctx, url, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, st, tr := tracedStore(t)
 	const users = 3000
 	run(t, st, tr, url, users, true)
 	conn, err := pgx.Connect(ctx, url)

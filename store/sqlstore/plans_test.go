@@ -46,6 +46,23 @@ func (t *tracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQu
 
 func (t *tracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// tracedStore opens a migrated PostgreSQL store of the test's own schema
+// whose statements tr records, closed when the test ends.
+func tracedStore(t *testing.T) (url string, st *sqlstore.Store, tr *tracer) {
+	t.Helper()
+	url = sqltest.URL(t, "postgres")
+	tr = &tracer{seen: map[string][]any{}}
+	st, err := sqlstore.OpenTraced(context.Background(), url, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return url, st, tr
+}
+
 // allowedSeqScan names the statements that may scan users. Substring
 // search (co, the admin API's q=) is not among them: the trigram indexes of
 // migration 20261209000001 serve it (see plans_trigram_test.go).
@@ -68,16 +85,7 @@ func TestPlansUseIndexes(t *testing.T) {
 		t.Skip("seeds 100,000 users")
 	}
 	ctx := context.Background()
-	url := sqltest.URL(t, "postgres")
-	tr := &tracer{seen: map[string][]any{}}
-	st, err := sqlstore.OpenTraced(ctx, url, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, st, tr := tracedStore(t)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)

@@ -7,9 +7,6 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/scimd/scimd/store/sqlstore"
-	"github.com/scimd/scimd/store/sqlstore/sqltest"
 )
 
 // TestSubstringSearchUsesTrigramIndexes: the SCIM "co" filter on
@@ -29,16 +26,7 @@ func TestSubstringSearchUsesTrigramIndexes(t *testing.T) {
 		t.Skip("seeds 3,000 users")
 	}
 	ctx := context.Background()
-	url := sqltest.URL(t, "postgres")
-	tr := &tracer{seen: map[string][]any{}}
-	st, err := sqlstore.OpenTraced(ctx, url, tr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	url, st, tr := tracedStore(t)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
