@@ -155,3 +155,12 @@ func (c catalogue) nameOf(key string) string {
 }
 
 func hasPerm(perms []string, p string) bool { return slices.Contains(perms, p) }
+
+// keys lists the catalogue's role keys.
+func (c catalogue) keys() []string {
+	out := make([]string, len(c))
+	for i, r := range c {
+		out[i] = r.Key
+	}
+	return out
+}

@@ -164,11 +164,10 @@ func (s *Service) groupAccessChanged(ctx context.Context, tx store.Tx, a Actor, 
 	if err != nil {
 		return err
 	}
-	keys := make([]string, len(cat))
-	for i, r := range cat {
-		keys[i] = r.Key
+	grants, known := knownGrantsRoles(ctx, groupID)
+	if !known {
+		grants, err = tx.GroupGrantsRole(ctx, tenantID, groupID, cat.keys())
 	}
-	grants, err := tx.GroupGrantsRole(ctx, tenantID, groupID, keys)
 	if err != nil || !grants {
 		return err
 	}
@@ -338,4 +337,36 @@ func (s *Service) settleMembers(ctx context.Context, tx store.Tx, tenantID, grou
 		}
 	}
 	return context.WithValue(ctx, settledKey{}, settled{group: groupID, nowIn: in, settled: both}), nil
+}
+
+// groupRoles remembers, for one group, whether it grants a role of the
+// catalogue (itself or through nesting), read before its member changes:
+// they cannot change it (a group's grants come from the groups above it,
+// and a cycle is refused), and the read then costs the change no statement
+// after its writes (which, held back on PostgreSQL, it would have to send).
+type groupRoles struct {
+	group  string
+	grants bool
+}
+
+type groupRolesKey struct{}
+
+// learnGroupRoles reads whether the group grants a role of the catalogue
+// and remembers it in the returned context.
+func learnGroupRoles(ctx context.Context, r store.Reader, tenantID, groupID string, cat catalogue) (context.Context, error) {
+	grants, err := r.GroupGrantsRole(ctx, tenantID, groupID, cat.keys())
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, groupRolesKey{}, groupRoles{group: groupID, grants: grants}), nil
+}
+
+// knownGrantsRoles is what learnGroupRoles remembered of the group, if it
+// did.
+func knownGrantsRoles(ctx context.Context, groupID string) (grants, known bool) {
+	g, ok := ctx.Value(groupRolesKey{}).(groupRoles)
+	if !ok || g.group != groupID {
+		return false, false
+	}
+	return g.grants, true
 }

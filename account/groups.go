@@ -155,6 +155,12 @@ func (s *Service) EditMembers(ctx context.Context, a Actor, tenantID, id string,
 		if err != nil {
 			return err
 		}
+		// Whether the group grants roles, read once before the changes
+		// for the guard and the feed's access.changed events.
+		ctx, err := learnGroupRoles(ctx, tx, tenantID, id, cat)
+		if err != nil {
+			return err
+		}
 		// The group is not read first (a round trip per member change):
 		// the version bump below, or the read when nothing changed, finds
 		// it within the tenant or fails the transaction with 404, undoing
@@ -277,9 +283,14 @@ func (s *Service) guardGroup(ctx context.Context, r store.Reader, au authority, 
 			return err
 		}
 	}
-	admin, err := r.GroupGrantsRole(ctx, tenantID, id, []string{RoleAdmin, RoleOwner})
-	if err != nil {
-		return err
+	// A group that grants no role of the catalogue grants neither of
+	// these (built in, always in it).
+	admin, known := knownGrantsRoles(ctx, id)
+	if !known || admin {
+		var err error
+		if admin, err = r.GroupGrantsRole(ctx, tenantID, id, []string{RoleAdmin, RoleOwner}); err != nil {
+			return err
+		}
 	}
 	if admin {
 		return forbidden("%s a group that grants the Admin role grants or revokes Admin: %s", what, whoOwner)

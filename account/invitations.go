@@ -93,7 +93,11 @@ func (s *Service) InviteUsers(ctx context.Context, a Actor, tenantID string, inv
 			return err
 		}
 		for i, p := range list {
-			if err := tx.InsertUser(ctx, p.u); err != nil {
+			err := tx.InsertUser(ctx, p.u)
+			if err == nil {
+				err = tx.Sync(ctx) // a taken email is this invitation's error
+			}
+			if err != nil {
 				if KindOf(err) == Conflict {
 					return inviteErr(i, conflict("email", "", "%s is already a user of this tenant", p.u.UserName))
 				}

@@ -117,9 +117,19 @@ type Stats struct {
 
 // Tx is one transaction. Writes confine themselves to the tenant of the
 // record written; a record of another tenant is ErrNotFound.
+//
+// A backend may hold back writes whose callers need no answer (InsertUser,
+// InsertAudit, InsertEvent, a member added or removed, BumpGroup) and send
+// them with the next statement that must see them, or at the commit: their
+// errors (a userName taken, say) may then come from a later call or from
+// InTx itself. A caller that must know which write failed calls Sync after
+// it. BumpGroup's group is filled in by the commit, then.
 type Tx interface {
 	Reader
 	ImportWriter
+
+	// Sync sends the writes held back so far and returns their error.
+	Sync(ctx context.Context) error
 
 	// LockTenant serialises a tenant's ownership, tree and pool changes:
 	// two transactions that both lock it run one after the other.

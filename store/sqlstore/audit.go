@@ -35,13 +35,10 @@ func (t *wtx) InsertAudit(ctx context.Context, e *store.AuditEntry) (err error) 
 	args := []any{e.ID, e.TenantID, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName, e.Action, e.ResourceType, e.ResourceID,
 		e.Changes, e.RequestID}
 	insert := `INSERT INTO audit (` + auditColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-	// On PostgreSQL the events buffered so far go in the same statement
-	// (a data-modifying CTE): the feed costs a change no round trip.
-	if pending := t.events; t.s.d.name == "postgres" && len(pending) > 0 && len(pending) <= eventsPerInsert {
-		values, eargs := eventValues(t, pending, len(args))
-		t.events = nil
-		insert = `WITH ev AS (INSERT INTO events (` + insertColumns + `) VALUES ` + values + `) ` + insert
-		args = append(args, eargs...)
+	if t.lazy != nil {
+		// Held back with the change's other writes (and its events).
+		t.lazy.later(deferred{sql: insert, args: args, fix: tenantGone})
+		return nil
 	}
 	_, err = t.q.ExecContext(ctx, insert, args...)
 	return tenantGone(err)

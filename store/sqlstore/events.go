@@ -43,7 +43,8 @@ func scanEvent(row scanRow) (store.Event, error) {
 }
 
 // InsertEvent buffers an event (e.ID and e.At set when empty, empty Data
-// stored as "{}"); flushEvents writes it.
+// stored as "{}"): flushEvents writes it, or on PostgreSQL the lazy
+// transaction with its other held-back writes.
 func (t *wtx) InsertEvent(_ context.Context, e *store.Event) error {
 	if e.TenantID == "" || e.Type == "" {
 		return store.ErrInvalid
@@ -56,6 +57,10 @@ func (t *wtx) InsertEvent(_ context.Context, e *store.Event) error {
 	}
 	e.Data = orDefault(e.Data, "{}")
 	e.Sequence = 0
+	if t.lazy != nil {
+		t.lazy.events = append(t.lazy.events, e)
+		return nil
+	}
 	t.events = append(t.events, e)
 	return nil
 }
@@ -65,7 +70,7 @@ func (t *wtx) flushEvents(ctx context.Context) error {
 	es := t.events
 	t.events = nil
 	for start := 0; start < len(es); start += eventsPerInsert {
-		values, args := eventValues(t, es[start:min(start+eventsPerInsert, len(es))], 0)
+		values, args := eventValues(t.s, es[start:min(start+eventsPerInsert, len(es))], 0)
 		if _, err := t.q.ExecContext(ctx, `INSERT INTO events (`+insertColumns+`) VALUES `+values, args...); err != nil {
 			return t.translateInTx(tenantGone(err))
 		}
@@ -75,7 +80,7 @@ func (t *wtx) flushEvents(ctx context.Context) error {
 
 // eventValues renders the VALUES rows of events, their placeholders
 // numbered after base.
-func eventValues(t *wtx, es []*store.Event, base int) (string, []any) {
+func eventValues(s *Store, es []*store.Event, base int) (string, []any) {
 	values := make([]string, len(es))
 	args := make([]any, 0, 10*len(es))
 	for i, e := range es {
@@ -85,7 +90,7 @@ func eventValues(t *wtx, es []*store.Event, base int) (string, []any) {
 			ph[j] = "$" + itoa(n+j+1)
 		}
 		values[i] = "(" + strings.Join(ph, ", ") + ")"
-		args = append(args, e.TenantID, e.ID, e.Type, t.s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
+		args = append(args, e.TenantID, e.ID, e.Type, s.d.timeArg(e.At), e.ActorKind, e.ActorID, e.ActorName,
 			e.ResourceType, e.ResourceID, e.Data)
 	}
 	return strings.Join(values, ", "), args

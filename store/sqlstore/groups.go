@@ -97,19 +97,43 @@ func (t *wtx) WriteGroup(ctx context.Context, g *store.Group) (err error) {
 	return nil
 }
 
-// Members edits a group's membership in the transaction.
-func (t *wtx) Members(tenantID, groupID string) store.Members { return t.members(tenantID, groupID) }
+// Members edits a group's membership in the transaction. On PostgreSQL
+// its first change is held back (see deferred.go), so the transaction
+// learns only at the commit whether it changed anything.
+func (t *wtx) Members(tenantID, groupID string) store.Members {
+	m := t.members(tenantID, groupID)
+	m.hold = t.deferring()
+	m.lazy = t.lazy
+	return m
+}
 
+// members edits sent as they come, which know whether they changed anything.
 func (t *wtx) members(tenantID, groupID string) *members {
 	return &members{s: t.s, tx: t.q, tenantID: tenantID, groupID: groupID}
 }
 
-// BumpGroup gives a group a new version and returns it.
+// BumpGroup gives a group a new version and returns it. On PostgreSQL the
+// bump is held back with the transaction's other writes and the group is
+// filled in when the transaction commits (ErrNotFound, then, if the group
+// is not the tenant's).
 func (t *wtx) BumpGroup(ctx context.Context, tenantID, id string) (r0 *store.Group, err error) {
 	defer func() { err = t.translate(err) }()
-	g, err := scanGroup(t.q.QueryRowContext(ctx, `UPDATE groups SET version = version + 1, last_modified = $1
-		WHERE tenant_id = $2 AND id = $3 RETURNING `+strings.ReplaceAll(groupSelect, "g.", ""),
-		t.s.d.timeArg(t.s.now()), tenantID, id))
+	bump := `UPDATE groups SET version = version + 1, last_modified = $1
+		WHERE tenant_id = $2 AND id = $3 RETURNING ` + strings.ReplaceAll(groupSelect, "g.", "")
+	args := []any{t.s.d.timeArg(t.s.now()), tenantID, id}
+	if t.lazy != nil && !t.lazy.scanning() {
+		g := &store.Group{}
+		t.lazy.later(deferred{sql: bump, args: args, check: `EXISTS (SELECT 1 FROM {w})`, code: checkNotFound,
+			scan: func(row scanRow) error {
+				got, err := scanGroup(row)
+				if err == nil {
+					*g = *got
+				}
+				return err
+			}})
+		return g, nil
+	}
+	g, err := scanGroup(t.q.QueryRowContext(ctx, bump, args...))
 	if err == sql.ErrNoRows {
 		return nil, store.ErrNotFound // deleted meanwhile
 	}

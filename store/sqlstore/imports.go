@@ -201,7 +201,18 @@ func (t *wtx) Savepoint(ctx context.Context, fn func() error) (fnErr, err error)
 	if _, err := t.q.ExecContext(ctx, `SAVEPOINT scimd_sp`); err != nil {
 		return nil, t.translateInTx(err)
 	}
-	if fnErr = fn(); fnErr != nil {
+	fnErr = fn()
+	if fnErr == nil {
+		// What fn held back is its own: its errors roll back only it.
+		fnErr = t.Sync(ctx)
+	}
+	if t.lazy != nil && t.lazy.err != nil {
+		// A held-back write of fn's failed when a later statement of fn
+		// sent it: that failure is fn's, and the rollback below undoes it.
+		fnErr = t.translateInTx(t.lazy.err)
+		t.lazy.err = nil
+	}
+	if fnErr != nil {
 		if retryable(fnErr) || errors.Is(fnErr, store.ErrUnavailable) || errors.Is(fnErr, context.Canceled) || errors.Is(fnErr, context.DeadlineExceeded) {
 			return nil, fnErr // the transaction as a whole ends
 		}

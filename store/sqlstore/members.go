@@ -18,6 +18,12 @@ type members struct {
 	tenantID string
 	groupID  string
 	changed  bool
+	// hold says that the next change may be held back in lazy, on the
+	// optimistic assumption that every id added is a user of the tenant
+	// (PostgreSQL; the group's tenant is checked by its version bump). One
+	// change is: the next ones are sent as they come, after it.
+	hold bool
+	lazy *lazyTx
 }
 
 // maxIDsPerStatement keeps parameter lists well under both databases' limits.
@@ -28,6 +34,12 @@ const maxIDsPerStatement = 500
 func (m *members) Add(ctx context.Context, ids []string) (err error) {
 	defer func() { err = m.s.d.translate(err) }()
 	ids = dedupe(ids)
+	if m.hold && len(ids) > 0 && len(ids) <= maxIDsPerStatement {
+		m.hold = false
+		m.holdAdd(ids)
+		return nil
+	}
+	m.hold = false
 	for len(ids) > 0 {
 		n := min(len(ids), maxIDsPerStatement)
 		if err := m.add(ctx, ids[:n]); err != nil {
@@ -119,6 +131,28 @@ func (m *members) add(ctx context.Context, ids []string) error {
 	return nil
 }
 
+// holdAdd holds back the INSERT of users as members, checked in its
+// statement to have found every id: one that is not a user of the tenant
+// (a group, or nothing) refuses the statement whole, and the transaction
+// runs again with each change sent as it comes, where add tells groups and
+// unknown ids apart.
+func (m *members) holdAdd(ids []string) {
+	args := []any{m.groupID, m.tenantID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	checkArgs := append([]any{len(ids)}, args[1:]...)
+	m.lazy.later(deferred{
+		sql: `INSERT INTO group_members (group_id, member_user_id) SELECT $1, id FROM users
+			WHERE tenant_id = $2 AND id IN (` + placeholders(3, len(ids)) + `) ON CONFLICT DO NOTHING`,
+		args:      args,
+		check:     `(SELECT count(*) FROM users WHERE tenant_id = $2 AND id IN (` + placeholders(3, len(ids)) + `)) = $1`,
+		checkArgs: checkArgs,
+		code:      checkStrict,
+		fix:       memberFKError,
+	})
+}
+
 // nestingLockKey identifies, with hashtext(tenant_id), the PostgreSQL
 // advisory lock that serialises adding groups to groups within a tenant.
 const nestingLockKey = 0x5c1d_0002
@@ -171,6 +205,8 @@ func (m *members) checkCycle(ctx context.Context, child string) error {
 func (m *members) Remove(ctx context.Context, ids []string) (err error) {
 	defer func() { err = m.s.d.translate(err) }()
 	ids = dedupe(ids)
+	hold := m.hold
+	m.hold = false
 	for len(ids) > 0 {
 		n := min(len(ids), maxIDsPerStatement)
 		args := []any{m.groupID}
@@ -178,8 +214,14 @@ func (m *members) Remove(ctx context.Context, ids []string) (err error) {
 			args = append(args, id)
 		}
 		in := placeholders(2, n)
-		res, err := m.tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1
-			AND (member_user_id IN (`+in+`) OR member_group_id IN (`+in+`))`, args...)
+		del := `DELETE FROM group_members WHERE group_id = $1
+			AND (member_user_id IN (` + in + `) OR member_group_id IN (` + in + `))`
+		if hold {
+			m.lazy.later(deferred{sql: del, args: args})
+			ids = ids[n:]
+			continue
+		}
+		res, err := m.tx.ExecContext(ctx, del, args...)
 		if err != nil {
 			return err
 		}

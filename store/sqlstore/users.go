@@ -31,13 +31,16 @@ func (t *wtx) InsertUser(ctx context.Context, u *store.User) (err error) {
 		u.Enterprise.ManagerDisplay = display
 	}
 	insert := `INSERT INTO users (` + joinCols(cols) + `) VALUES (` + placeholders(1, len(cols)) + `)`
-	if s.d.name == pgDialect.name {
-		if stmt, all, ok := oneStatementInsert(insert, args, u); ok {
-			// One round trip: the user and its child rows in one
-			// statement of data-modifying CTEs (their foreign keys are
-			// checked at its end, when the user's row is there).
-			_, err := t.q.ExecContext(ctx, stmt, all...)
-			return tenantGone(err)
+	if t.lazy != nil {
+		if ws, ok := userInserts(insert, args, u); ok {
+			// The user and its child rows in one statement of
+			// data-modifying CTEs (their foreign keys are checked at its
+			// end, when the user's row is there), held back to go with
+			// the transaction's other writes.
+			for _, w := range ws {
+				t.lazy.later(w)
+			}
+			return nil
 		}
 	}
 	if _, err := t.q.ExecContext(ctx, insert, args...); err != nil {
@@ -49,21 +52,21 @@ func (t *wtx) InsertUser(ctx context.Context, u *store.User) (err error) {
 	return insertAddresses(ctx, t.q, u.ID, u.Addresses)
 }
 
-// oneStatementInsert joins the INSERT of a user (insert, with args) and
-// those of its values and addresses into one statement, when they fit in
-// one INSERT each (PostgreSQL).
-func oneStatementInsert(insert string, args []any, u *store.User) (string, []any, bool) {
+// userInserts are the INSERTs of a user (insert, with args), its values and
+// its addresses, as writes held back to go in one statement, when they fit
+// in one INSERT each (PostgreSQL).
+func userInserts(insert string, args []any, u *store.User) ([]deferred, bool) {
 	values := valueRows(u.ID, u.Values, store.ValueAttrs)
 	if len(values) > maxRowsPerInsert || len(u.Addresses) > maxRowsPerInsert {
-		return "", nil, false
+		return nil, false
 	}
-	parts := []string{insert}
-	all := args
+	ws := []deferred{{sql: insert, args: args, fix: tenantGone}}
 	add := func(head string, rows [][]any) {
 		if len(rows) == 0 {
 			return
 		}
 		var b strings.Builder
+		var all []any
 		b.WriteString(head)
 		for i, r := range rows {
 			if i > 0 {
@@ -72,22 +75,12 @@ func oneStatementInsert(insert string, args []any, u *store.User) (string, []any
 			b.WriteString("(" + placeholders(len(all)+1, len(r)) + ")")
 			all = append(all, r...)
 		}
-		parts = append(parts, b.String())
+		ws = append(ws, deferred{sql: b.String(), args: all})
 	}
 	add(`INSERT INTO user_values (user_id, attr, ord, value, display, type, is_primary) VALUES `, values)
 	add(`INSERT INTO user_addresses (user_id, ord, formatted, street_address, locality, region, postal_code, country, type, is_primary) VALUES `,
 		addressRows(u.ID, u.Addresses))
-	var b strings.Builder
-	for i, p := range parts[:len(parts)-1] {
-		if i == 0 {
-			b.WriteString("WITH ")
-		} else {
-			b.WriteString(", ")
-		}
-		b.WriteString("i" + itoa(i) + " AS (" + p + ")")
-	}
-	b.WriteString(" " + parts[len(parts)-1])
-	return b.String(), all, true
+	return ws, true
 }
 
 // managerDisplay checks that the manager is a user of the tenant and

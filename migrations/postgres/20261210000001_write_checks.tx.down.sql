@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS scimd_check(boolean, text);
