@@ -340,10 +340,11 @@ func (s *Service) settleMembers(ctx context.Context, tx store.Tx, tenantID, grou
 }
 
 // groupRoles remembers, for one group, whether it grants a role of the
-// catalogue (itself or through nesting), read before its member changes:
+// catalogue (itself or through nesting), found before its member changes:
 // they cannot change it (a group's grants come from the groups above it,
-// and a cycle is refused), and the read then costs the change no statement
-// after its writes (which, held back on PostgreSQL, it would have to send).
+// and a cycle is refused), so it is found once, for the guard and the
+// access.changed events, and on PostgreSQL checked in the statement that
+// makes the change instead of read before it.
 type groupRoles struct {
 	group  string
 	grants bool
@@ -351,14 +352,15 @@ type groupRoles struct {
 
 type groupRolesKey struct{}
 
-// learnGroupRoles reads whether the group grants a role of the catalogue
-// and remembers it in the returned context.
-func learnGroupRoles(ctx context.Context, r store.Reader, tenantID, groupID string, cat catalogue) (context.Context, error) {
-	grants, err := r.GroupGrantsRole(ctx, tenantID, groupID, cat.keys())
+// learnGroupRoles finds whether the group grants a role of the catalogue
+// (GroupGrantsNone: the store may take that it does not, and check at the
+// commit) and remembers it in the returned context.
+func learnGroupRoles(ctx context.Context, tx store.Tx, tenantID, groupID string, cat catalogue) (context.Context, error) {
+	none, err := tx.GroupGrantsNone(ctx, tenantID, groupID, cat.keys())
 	if err != nil {
 		return ctx, err
 	}
-	return context.WithValue(ctx, groupRolesKey{}, groupRoles{group: groupID, grants: grants}), nil
+	return context.WithValue(ctx, groupRolesKey{}, groupRoles{group: groupID, grants: !none}), nil
 }
 
 // knownGrantsRoles is what learnGroupRoles remembered of the group, if it

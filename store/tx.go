@@ -130,6 +130,13 @@ type Tx interface {
 
 	// Sync sends the writes held back so far and returns their error.
 	Sync(ctx context.Context) error
+	// GroupGrantsNone reports whether neither the group nor a group it is
+	// in (through nesting) grants one of the roles: GroupGrantsRole's
+	// negation, which a backend may answer true at once and check when it
+	// sends the transaction's writes, running the transaction again (and
+	// reading, then) if it does not hold. For a transaction whose writes
+	// cannot change the answer (a group's own member changes).
+	GroupGrantsNone(ctx context.Context, tenantID, groupID string, roles []string) (bool, error)
 
 	// LockTenant serialises a tenant's ownership, tree and pool changes:
 	// two transactions that both lock it run one after the other.

@@ -39,7 +39,9 @@ const (
 
 // deferred is a write held back until the commit or the next statement.
 type deferred struct {
-	sql  string // one INSERT, UPDATE or DELETE, with placeholders $1, $2, ...
+	// sql is one INSERT, UPDATE or DELETE, with placeholders $1, $2, ...;
+	// empty for a check alone.
+	sql  string
 	args []any
 	// check, if set, is a boolean SQL expression that must hold when the
 	// write is done; "{w}" in it names the write's RETURNING rows, and its
@@ -260,22 +262,26 @@ func (l *lazyTx) eventWrites() []deferred {
 // the one RETURNING row wanted in the final SELECT. A single write with no
 // check is sent as it is.
 func combine(ws []deferred) (query string, args []any, scan func(scanRow) error) {
-	if len(ws) == 1 && ws[0].check == "" && ws[0].scan == nil {
+	if len(ws) == 1 && ws[0].check == "" && ws[0].scan == nil && ws[0].sql != "" {
 		return ws[0].sql, ws[0].args, nil
 	}
 	var b strings.Builder
 	var checks []string
 	from := " FROM (SELECT 1) AS one"
 	sel := ""
+	ctes := 0
 	for i, w := range ws {
 		name := "w" + itoa(i)
-		if i == 0 {
-			b.WriteString("WITH ")
-		} else {
-			b.WriteString(", ")
+		if w.sql != "" {
+			if ctes == 0 {
+				b.WriteString("WITH ")
+			} else {
+				b.WriteString(", ")
+			}
+			ctes++
+			b.WriteString(name + " AS (" + renumber(w.sql, len(args)) + ")")
+			args = append(args, w.args...)
 		}
-		b.WriteString(name + " AS (" + renumber(w.sql, len(args)) + ")")
-		args = append(args, w.args...)
 		if w.check != "" {
 			expr := renumber(strings.ReplaceAll(w.check, "{w}", name), len(args))
 			args = append(args, w.checkArgs...)

@@ -79,14 +79,37 @@ func (r rd) GroupGrantsRole(ctx context.Context, tenantID, groupID string, roles
 		return false, nil
 	}
 	var found bool
-	err := r.q.QueryRowContext(ctx, `WITH RECURSIVE up(group_id) AS (
+	err := r.q.QueryRowContext(ctx, groupGrantsRoleSQL(len(roles)), anyArgs([]any{tenantID, groupID}, roles)...).Scan(&found)
+	return found, r.translate(err)
+}
+
+// groupGrantsRoleSQL is GroupGrantsRole's query ($1 the tenant, $2 the
+// group, then n roles).
+func groupGrantsRoleSQL(n int) string {
+	return `WITH RECURSIVE up(group_id) AS (
 			SELECT CAST($2 AS TEXT)
 			UNION
 			SELECT gm.group_id FROM up JOIN group_members gm ON gm.member_group_id = up.group_id)
 		SELECT EXISTS (SELECT 1 FROM up JOIN grants g ON g.group_id = up.group_id
-			WHERE g.tenant_id = $1 AND g.role IN (`+placeholders(3, len(roles))+`))`,
-		anyArgs([]any{tenantID, groupID}, roles)...).Scan(&found)
-	return found, r.translate(err)
+			WHERE g.tenant_id = $1 AND g.role IN (` + placeholders(3, n) + `))`
+}
+
+// GroupGrantsNone reports whether neither the group nor a group it is in
+// grants one of the roles (see store.Tx). Held back on PostgreSQL: the
+// answer is yes, checked by the statement that sends the transaction's
+// writes, which refuses itself when it does not hold; the transaction then
+// runs again statement by statement, and this reads.
+func (t *wtx) GroupGrantsNone(ctx context.Context, tenantID, groupID string, roles []string) (bool, error) {
+	if len(roles) == 0 {
+		return true, nil
+	}
+	if t.deferring() {
+		t.lazy.later(deferred{check: `NOT (` + groupGrantsRoleSQL(len(roles)) + `)`,
+			checkArgs: anyArgs([]any{tenantID, groupID}, roles), code: checkStrict})
+		return true, nil
+	}
+	grants, err := t.GroupGrantsRole(ctx, tenantID, groupID, roles)
+	return !grants, err
 }
 
 // CountGrants counts a tenant's grants of a role.

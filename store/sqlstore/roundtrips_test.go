@@ -52,8 +52,9 @@ func (c *counter) during(t *testing.T, what string, fn func() error) []string {
 // TestWriteRoundTrips counts the statements of the writes IdPs send most,
 // through the account layer as the SCIM handlers call it, with the audit
 // entry and the feed's events they carry: creating a user is one
-// statement, adding or removing a member of a group two (whether the group
-// grants roles, then the change), whatever the group's size.
+// statement, and so is adding or removing a member of a group that grants
+// no role, whatever the group's size (the statement checks that it grants
+// none; one that does is changed statement by statement).
 func TestWriteRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	cnt := &counter{}
@@ -118,7 +119,7 @@ func TestWriteRoundTrips(t *testing.T) {
 				res, err = svc.EditMembers(ctx, idp, tn.ID, g.ID, []account.MemberOp{{Add: []string{ids[round]}}})
 				return err
 			})
-			if round > 0 && len(sent) > 2 {
+			if round > 0 && len(sent) != 1 {
 				t.Fatalf("adding a member to a group of %d sent %d statements:\n%s", len(members), len(sent), strings.Join(sent, "\n"))
 			}
 			if res.Meta.Version != g.Meta.Version+int64(2*round+1) {
@@ -128,7 +129,7 @@ func TestWriteRoundTrips(t *testing.T) {
 				res, err = svc.EditMembers(ctx, idp, tn.ID, g.ID, []account.MemberOp{{Remove: []string{ids[round]}}})
 				return err
 			})
-			if round > 0 && len(sent) > 2 {
+			if round > 0 && len(sent) != 1 {
 				t.Fatalf("removing a member of a group of %d sent %d statements:\n%s", len(members), len(sent), strings.Join(sent, "\n"))
 			}
 			if res.Meta.Version != g.Meta.Version+int64(2*round+2) {
