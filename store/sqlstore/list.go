@@ -21,6 +21,9 @@ type listSpec[T any] struct {
 	load func(ctx context.Context, items []T) error
 	// key returns an item's id and creation time for the keyset cursor.
 	key func(T) (string, time.Time)
+	// unique reports whether a filter matches at most one row of a
+	// tenant (an equality on a unique key); nil when none does.
+	unique func(store.Expr) bool
 }
 
 // ListUsers answers a query over a tenant's users.
@@ -36,6 +39,7 @@ func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*sto
 		selectList: s.userSelect(q.Load),
 		scan:       scanUser,
 		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		unique:     uniqueUser,
 	})
 	return p, s.d.translate(err)
 }
@@ -77,10 +81,11 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 		}
 		where += " AND " + cond
 	}
-	countArgs := append([]any(nil), b.args...)
-	countSQL := "SELECT count(*) FROM " + spec.t.name + " " + a + " WHERE " + where
+	nCountArgs := len(b.args) // the count's arguments: the keyset's come after
 
 	page := &store.Page[T]{Total: -1}
+	// one: the page query reads the only row that can match.
+	one := spec.unique != nil && spec.unique(q.Filter) && q.Offset == 0 && q.After == nil && q.Limit > 0
 	if q.Limit > 0 {
 		sortKey := "NULL"
 		if q.Sort != nil {
@@ -105,14 +110,23 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 		if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(spec.t, q.Filter) || selectiveText(spec.t, q.Filter)) {
 			order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
 		}
-		inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
-			" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
-		if !q.Keyset && q.Offset > 0 {
-			inner += " OFFSET " + itoa(q.Offset)
+		var query string
+		if one {
+			// At most one row matches: no order, limit or cursor can change
+			// the answer (a keyset page of it has no next page, so its sort
+			// key is never read). One scan of the row, where the page query
+			// below adds a subquery, a sort and a limit to every execution.
+			query = "SELECT " + spec.selectList + ", NULL FROM " + spec.t.name + " " + a + " WHERE " + where
+		} else {
+			inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
+				" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
+			if !q.Keyset && q.Offset > 0 {
+				inner += " OFFSET " + itoa(q.Offset)
+			}
+			query = "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
+				" ORDER BY " + orderBy(a, a+".sort_key", q)
 		}
-		outer := "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
-			" ORDER BY " + orderBy(a, a+".sort_key", q)
-		rows, err := db.QueryContext(ctx, outer, b.args...)
+		rows, err := db.QueryContext(ctx, query, b.args...)
 		if err != nil {
 			return nil, err
 		}
@@ -146,18 +160,39 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 	if q.Total {
 		n := len(page.Items)
 		switch {
+		case one:
+			page.Total = n
 		case !q.Keyset && q.Limit > 0 && n > 0 && n < q.Limit:
 			// A short page is the last one: the total needs no count.
 			page.Total = q.Offset + n
 		case !q.Keyset && q.Limit > 0 && n == 0 && q.Offset == 0:
 			page.Total = 0
 		default:
-			if err := db.QueryRowContext(ctx, countSQL, countArgs...).Scan(&page.Total); err != nil {
+			countSQL := "SELECT count(*) FROM " + spec.t.name + " " + a + " WHERE " + where
+			if err := db.QueryRowContext(ctx, countSQL, b.args[:nCountArgs]...).Scan(&page.Total); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return page, nil
+}
+
+// uniqueUser reports whether a filter can match at most one user of a
+// tenant: it holds (under ANDs) an equality on id (the primary key) or on
+// userName (unique per tenant, case aside: users_user_name_uq on
+// tenant_id, user_name_ci).
+func uniqueUser(e store.Expr) bool {
+	switch e := e.(type) {
+	case store.And:
+		return uniqueUser(e.Left) || uniqueUser(e.Right)
+	case store.Compare:
+		if e.Op != store.OpEq || e.Value == nil || e.Field.Set != "" {
+			return false
+		}
+		_, isString := e.Value.(string)
+		return isString && (e.Field.Column == "id" || e.Field.Column == "user_name")
+	}
+	return false
 }
 
 // orderBy is the page order: the sort key (missing values last when
