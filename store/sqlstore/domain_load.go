@@ -70,7 +70,7 @@ func (s *Store) userDomainSelect() string {
 
 // fillDomain sets u.Domain from the rows of userDomainSelect, as
 // loadUserDomains would; rows nil means the column was not selected.
-func fillDomain(u *store.User, rows [][]any) {
+func fillDomain(u *store.User, rows [][]cell) {
 	if rows == nil {
 		return
 	}

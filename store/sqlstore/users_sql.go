@@ -168,7 +168,7 @@ func (s *Store) groupsJoin() string {
 // scanUser scans one row of userSelect, plus extra destinations after it.
 func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
 	u := &store.User{}
-	var values, addrs, groups, domain [][]any
+	var values, addrs, groups, domain [][]cell
 	dest := []any{&u.ID, &u.TenantID, &u.UserName}
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
