@@ -36,6 +36,11 @@ func (j jsonRows) Scan(src any) error {
 	default:
 		return fmt.Errorf("cannot scan %T into JSON rows", src)
 	}
+	return j.read(text)
+}
+
+// read reads the rows of a non-NULL column.
+func (j jsonRows) read(text string) error {
 	rows, ok := parseJSONRows(text)
 	if !ok {
 		// Anything the fast reader does not take (it takes what the

@@ -24,6 +24,8 @@ type listSpec[T any] struct {
 	// unique reports whether a filter matches at most one row of a
 	// tenant (an equality on a unique key); nil when none does.
 	unique func(store.Expr) bool
+	// raw: scan reads its rows with queryEach (see pg_rows.go).
+	raw bool
 }
 
 // ListUsers answers a query over a tenant's users.
@@ -40,6 +42,7 @@ func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*sto
 		scan:       scanUser,
 		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
 		unique:     uniqueUser,
+		raw:        true,
 	})
 	return p, s.d.translate(err)
 }
@@ -126,23 +129,24 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 			query = "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
 				" ORDER BY " + orderBy(a, a+".sort_key", q)
 		}
-		rows, err := db.QueryContext(ctx, query, b.args...)
-		if err != nil {
-			return nil, err
-		}
 		var keys []any
-		for rows.Next() {
+		each := func(row scanRow) error {
 			var key any
-			item, err := spec.scan(rows, &key)
+			item, err := spec.scan(row, &key)
 			if err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			page.Items = append(page.Items, item)
 			keys = append(keys, key)
+			return nil
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		var err error
+		if spec.raw {
+			err = s.queryEach(ctx, db, query, b.args, each)
+		} else {
+			err = sqlQueryEach(ctx, db, query, b.args, each)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if q.Keyset && len(page.Items) > q.Limit {

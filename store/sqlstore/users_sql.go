@@ -266,20 +266,15 @@ func insertAddresses(ctx context.Context, q querier, userID string, addrs []stor
 
 // selectUsers runs a query over userSelect.
 func (s *Store) selectUsers(ctx context.Context, q querier, query string, args ...any) ([]*store.User, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []*store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
+	err := s.queryEach(ctx, q, query, args, func(row scanRow) error {
+		u, err := scanUser(row)
+		if err == nil {
+			out = append(out, u)
 		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+		return err
+	})
+	return out, err
 }
 
 // getUser loads one user of a tenant, optionally locking its row.
