@@ -90,8 +90,14 @@ func parseJSONRows(b string) ([][]cell, bool) {
 	// Every cell ends at a comma or a bracket, and every row starts at a
 	// bracket: upper bounds that size the slices once.
 	type span struct{ from, to int }
-	cells := make([]cell, 0, strings.Count(b, ",")+strings.Count(b, "]"))
-	spans := make([]span, 0, strings.Count(b, "["))
+	var (
+		cells   []cell
+		spanBuf [16]span
+		spans   = spanBuf[:0]
+	)
+	if n := strings.Count(b, ",") + strings.Count(b, "]") - 1; n > 0 {
+		cells = make([]cell, 0, n)
+	}
 	if !p.consume(']') {
 		for {
 			if !p.consume('[') {
@@ -127,6 +133,9 @@ func parseJSONRows(b string) ([][]cell, bool) {
 	p.space()
 	if p.i != len(p.b) {
 		return nil, false
+	}
+	if len(spans) == 0 {
+		return [][]cell{}, true
 	}
 	rows := make([][]cell, len(spans))
 	for i, s := range spans {

@@ -90,44 +90,18 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 	// one: the page query reads the only row that can match.
 	one := spec.unique != nil && spec.unique(q.Filter) && q.Offset == 0 && q.After == nil && q.Limit > 0
 	if q.Limit > 0 {
-		sortKey := "NULL"
-		if q.Sort != nil {
-			var err error
-			if sortKey, err = b.sortExpr(spec.t, *q.Sort); err != nil {
-				return nil, err
-			}
-		}
-		pageWhere := where
-		if q.Keyset && q.After != nil {
-			cond, err := b.keyset(a, sortKey, q)
-			if err != nil {
-				return nil, err
-			}
-			pageWhere += " AND " + cond
-		}
-		limit := q.Limit
-		if q.Keyset {
-			limit++ // one more tells whether a next page exists
-		}
-		order := orderBy(a, sortKey, q)
-		if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(spec.t, q.Filter) || selectiveText(spec.t, q.Filter)) {
-			order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
-		}
 		var query string
 		if one {
 			// At most one row matches: no order, limit or cursor can change
 			// the answer (a keyset page of it has no next page, so its sort
 			// key is never read). One scan of the row, where the page query
-			// below adds a subquery, a sort and a limit to every execution.
+			// adds a subquery, a sort and a limit to every execution.
 			query = "SELECT " + spec.selectList + ", NULL FROM " + spec.t.name + " " + a + " WHERE " + where
 		} else {
-			inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
-				" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
-			if !q.Keyset && q.Offset > 0 {
-				inner += " OFFSET " + itoa(q.Offset)
+			var err error
+			if query, err = pageQuery(s, b, spec.t, spec.selectList, where, q); err != nil {
+				return nil, err
 			}
-			query = "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
-				" ORDER BY " + orderBy(a, a+".sort_key", q)
 		}
 		var keys []any
 		each := func(row scanRow) error {
@@ -179,6 +153,43 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 		}
 	}
 	return page, nil
+}
+
+// pageQuery is the SQL of a page: the inner query picks the page's rows by
+// filter, order and offset or keyset; the outer one reads selectList for
+// them.
+func pageQuery(s *Store, b *sqlBuilder, t table, selectList, where string, q store.Query) (string, error) {
+	a := t.alias
+	sortKey := "NULL"
+	if q.Sort != nil {
+		var err error
+		if sortKey, err = b.sortExpr(t, *q.Sort); err != nil {
+			return "", err
+		}
+	}
+	pageWhere := where
+	if q.Keyset && q.After != nil {
+		cond, err := b.keyset(a, sortKey, q)
+		if err != nil {
+			return "", err
+		}
+		pageWhere += " AND " + cond
+	}
+	limit := q.Limit
+	if q.Keyset {
+		limit++ // one more tells whether a next page exists
+	}
+	order := orderBy(a, sortKey, q)
+	if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(t, q.Filter) || selectiveText(t, q.Filter)) {
+		order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
+	}
+	inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + t.name + " " + a +
+		" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
+	if !q.Keyset && q.Offset > 0 {
+		inner += " OFFSET " + itoa(q.Offset)
+	}
+	return "SELECT " + selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
+		" ORDER BY " + orderBy(a, a+".sort_key", q), nil
 }
 
 // uniqueUser reports whether a filter can match at most one user of a

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -130,12 +131,36 @@ func pgQueryEach(ctx context.Context, db *sql.DB, query string, args []any, each
 type pgRow struct {
 	fields []pgconn.FieldDescription
 	values [][]byte
+	// text holds the row's text and JSON values in one string, from which
+	// the strings scanned are cut: one allocation a row, not one a value.
+	text string
+	// at is where each value starts in text (for text and JSON columns).
+	at []int
 }
 
 func (r *pgRow) Scan(dest ...any) error {
 	if len(dest) != len(r.values) {
 		return fmt.Errorf("sqlstore: %d destinations for %d columns", len(dest), len(r.values))
 	}
+	n := 0
+	for i, raw := range r.values {
+		if textOID(r.fields[i].DataTypeOID) || r.fields[i].DataTypeOID == pgtype.JSONOID {
+			n += len(raw)
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
+	if cap(r.at) < len(r.values) {
+		r.at = make([]int, len(r.values))
+	}
+	r.at = r.at[:len(r.values)]
+	for i, raw := range r.values {
+		if textOID(r.fields[i].DataTypeOID) || r.fields[i].DataTypeOID == pgtype.JSONOID {
+			r.at[i] = b.Len()
+			b.Write(raw)
+		}
+	}
+	r.text = b.String()
 	for i, d := range dest {
 		if err := r.scan(i, d); err != nil {
 			return fmt.Errorf("sqlstore: column %s: %w", r.fields[i].Name, err)
@@ -144,19 +169,22 @@ func (r *pgRow) Scan(dest ...any) error {
 	return nil
 }
 
+// str is the text of value i, cut from the row's text.
+func (r *pgRow) str(i int) string { return r.text[r.at[i] : r.at[i]+len(r.values[i])] }
+
 func (r *pgRow) scan(i int, dest any) error {
 	raw, oid := r.values[i], r.fields[i].DataTypeOID
 	// The common destinations of text, without boxing the string.
 	if textOID(oid) {
 		switch d := dest.(type) {
 		case nullStr:
-			*d.p = string(raw) // "" for NULL, as nullStr.Scan(nil)
+			*d.p = r.str(i) // "" for NULL, as nullStr.Scan(nil)
 			return nil
 		case *string:
 			if raw == nil {
 				break // database/sql's error below
 			}
-			*d = string(raw)
+			*d = r.str(i)
 			return nil
 		}
 	}
@@ -179,7 +207,7 @@ func (r *pgRow) scan(i int, dest any) error {
 		}
 	case jsonRows:
 		if oid == pgtype.JSONOID && raw != nil {
-			return d.read(string(raw))
+			return d.read(r.str(i))
 		}
 	}
 	v, err := rawValue(oid, raw)

@@ -169,7 +169,8 @@ func (s *Store) groupsJoin() string {
 func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
 	u := &store.User{}
 	var values, addrs, groups, domain [][]cell
-	dest := []any{&u.ID, &u.TenantID, &u.UserName}
+	dest := make([]any, 0, 3+len(userText)+11+len(extra))
+	dest = append(dest, &u.ID, &u.TenantID, &u.UserName)
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
