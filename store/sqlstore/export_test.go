@@ -116,3 +116,14 @@ func ScanBothWays(ctx context.Context, s *Store, query string, args []any, kinds
 	})
 	return native, viaSQL, errNative, errSQL
 }
+
+// GroupsByClosure reads a user's groups with the recursive per-user query
+// (userGroupsClosure), the form PostgreSQL reads only for users in nested
+// groups (loadGroupClosures).
+func GroupsByClosure(ctx context.Context, s *Store, userID string) ([]store.GroupRef, error) {
+	var rows [][]cell
+	err := s.db.DB.QueryRowContext(ctx, `SELECT `+s.userGroupsClosure()[2:]+` FROM users u WHERE u.id = $1`, userID).Scan(jsonRows{&rows})
+	u := &store.User{}
+	fillGroups(u, rows)
+	return u.Groups, err
+}

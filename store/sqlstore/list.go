@@ -36,13 +36,21 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q store.Query) (
 // ListUsers answers a query over a tenant's users.
 func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.User], error) {
 	s := r.s
+	var nested []*store.User // see loadGroupClosures
 	p, err := list(ctx, s, r.q, tenantID, q, listSpec[*store.User]{
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
-		scan:       scanUser,
-		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
-		unique:     uniqueUser,
-		raw:        true,
+		scan: func(row interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
+			u, n, err := scanUser(row, extra...)
+			if n {
+				nested = append(nested, u)
+			}
+			return u, err
+		},
+		load:   func(ctx context.Context, _ []*store.User) error { return s.loadGroupClosures(ctx, r.q, nested) },
+		key:    func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		unique: uniqueUser,
+		raw:    true,
 	})
 	return p, s.d.translate(err)
 }

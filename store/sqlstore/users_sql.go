@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/scimd/scimd/store"
@@ -118,15 +117,11 @@ func buildUserSelect(d dialect, load store.Load) string {
 		b.WriteString(", NULL")
 	}
 	if load&store.LoadGroups != 0 {
-		// The groups the user is in directly, and those reached through
-		// nested groups; UNION (not UNION ALL) stops the recursion on cycles.
-		fmt.Fprintf(&b, `, (WITH RECURSIVE m(group_id, direct) AS (
-			SELECT gm.group_id, 1 FROM group_members gm WHERE gm.member_user_id = u.id
-			UNION
-			SELECT gm.group_id, 0 FROM m JOIN group_members gm ON gm.member_group_id = m.group_id)
-		SELECT %s(%s(g.id, g.display_name, x.direct) ORDER BY g.display_name, g.id)
-		FROM (SELECT group_id, max(direct) AS direct FROM m GROUP BY group_id) x %s)`,
-			d.jsonAgg, d.jsonArray, s.groupsJoin())
+		if d.name == pgDialect.name {
+			b.WriteString(pgDirectGroups) // see user_groups.go
+		} else {
+			b.WriteString(s.userGroupsClosure())
+		}
 	} else {
 		b.WriteString(", NULL")
 	}
@@ -166,8 +161,10 @@ func (s *Store) groupsJoin() string {
 }
 
 // scanUser scans one row of userSelect, plus extra destinations after it.
-func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
-	u := &store.User{}
+// nested reports that the user's groups were read without those reached
+// through nested groups, which loadGroupClosures must then add.
+func scanUser(rows interface{ Scan(...any) error }, extra ...any) (u *store.User, nested bool, err error) {
+	u = &store.User{}
 	var values, addrs, groups, domain [][]cell
 	dest := make([]any, 0, 3+len(userText)+11+len(extra))
 	dest = append(dest, &u.ID, &u.TenantID, &u.UserName)
@@ -178,7 +175,7 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
 		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups}, jsonRows{&domain})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	fillDomain(u, domain)
 	for _, r := range values {
@@ -190,16 +187,14 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
 		})
 	}
-	for _, r := range groups {
-		u.Groups = append(u.Groups, store.GroupRef{ID: cellStr(r, 0), Display: cellStr(r, 1), Direct: cellBool(r, 2)})
-	}
+	nested = fillGroups(u, groups)
 	for _, r := range addrs {
 		u.Addresses = append(u.Addresses, store.Address{
 			Formatted: cellStr(r, 0), StreetAddress: cellStr(r, 1), Locality: cellStr(r, 2), Region: cellStr(r, 3),
 			PostalCode: cellStr(r, 4), Country: cellStr(r, 5), Type: cellStr(r, 6), Primary: cellBool(r, 7),
 		})
 	}
-	return u, nil
+	return u, nested, nil
 }
 
 // maxRowsPerInsert bounds the rows of one multi-row INSERT, keeping its
@@ -267,15 +262,21 @@ func insertAddresses(ctx context.Context, q querier, userID string, addrs []stor
 
 // selectUsers runs a query over userSelect.
 func (s *Store) selectUsers(ctx context.Context, q querier, query string, args ...any) ([]*store.User, error) {
-	var out []*store.User
+	var out, nested []*store.User
 	err := s.queryEach(ctx, q, query, args, func(row scanRow) error {
-		u, err := scanUser(row)
+		u, n, err := scanUser(row)
 		if err == nil {
 			out = append(out, u)
 		}
+		if n {
+			nested = append(nested, u)
+		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, s.loadGroupClosures(ctx, q, nested)
 }
 
 // getUser loads one user of a tenant, optionally locking its row.
