@@ -37,11 +37,16 @@ var pgResultFormats = pgx.QueryResultFormatsByOID{
 	pgtype.TimestampOID: 1, pgtype.TimestamptzOID: 1, pgtype.XIDOID: 1,
 }
 
-// rawFormat is the result format pgRow decodes for each type it takes.
-var rawFormat = map[uint32]int16{
-	pgtype.TextOID: 0, pgtype.VarcharOID: 0, pgtype.BPCharOID: 0, pgtype.NameOID: 0, pgtype.UnknownOID: 0,
-	pgtype.JSONOID: 0, pgtype.BoolOID: 1, pgtype.Int2OID: 1, pgtype.Int4OID: 1, pgtype.Int8OID: 1,
-	pgtype.TimestamptzOID: 1,
+// rawFormat is the result format pgRow decodes for a type it takes (text
+// 0, binary 1); false for the others.
+func rawFormat(oid uint32) (int16, bool) {
+	switch oid {
+	case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID, pgtype.UnknownOID, pgtype.JSONOID:
+		return 0, true
+	case pgtype.BoolOID, pgtype.Int2OID, pgtype.Int4OID, pgtype.Int8OID, pgtype.TimestamptzOID:
+		return 1, true
+	}
+	return 0, false
 }
 
 // errNotRaw says a result has a column pgRow does not decode.
@@ -111,7 +116,7 @@ func pgQueryEach(ctx context.Context, db *sql.DB, query string, args []any, each
 		defer rows.Close()
 		r := pgRow{fields: rows.FieldDescriptions()}
 		for _, f := range r.fields {
-			if format, ok := rawFormat[f.DataTypeOID]; !ok || format != f.Format {
+			if format, ok := rawFormat(f.DataTypeOID); !ok || format != f.Format {
 				rows.Close()
 				return &retryViaSQL{errNotRaw}
 			}
