@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -104,7 +105,7 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 			// the answer (a keyset page of it has no next page, so its sort
 			// key is never read). One scan of the row, where the page query
 			// adds a subquery, a sort and a limit to every execution.
-			query = "SELECT " + spec.selectList + ", NULL FROM " + spec.t.name + " " + a + " WHERE " + where
+			query = oneRowQueries.get(spec.t, spec.selectList, where)
 		} else {
 			var err error
 			if query, err = pageQuery(s, b, spec.t, spec.selectList, where, q); err != nil {
@@ -161,6 +162,36 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 		}
 	}
 	return page, nil
+}
+
+// oneRowQueries holds the SQL of one-row reads (see list) by select list
+// and condition, which hold placeholders, never values: a GET by userName
+// builds no 3 KB string. Bounded: past maxOneRowQueries it starts again.
+var oneRowQueries = queryCache{m: map[[2]string]string{}}
+
+const maxOneRowQueries = 1000
+
+type queryCache struct {
+	mu sync.RWMutex
+	m  map[[2]string]string
+}
+
+func (c *queryCache) get(t table, selectList, where string) string {
+	key := [2]string{selectList, where}
+	c.mu.RLock()
+	q, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok {
+		return q
+	}
+	q = "SELECT " + selectList + ", NULL FROM " + t.name + " " + t.alias + " WHERE " + where
+	c.mu.Lock()
+	if len(c.m) >= maxOneRowQueries {
+		clear(c.m)
+	}
+	c.m[key] = q
+	c.mu.Unlock()
+	return q
 }
 
 // pageQuery is the SQL of a page: the inner query picks the page's rows by
