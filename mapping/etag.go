@@ -21,17 +21,50 @@ import (
 
 // UserETag is the entity tag of a user as loaded.
 func UserETag(u *store.User) string {
-	h := fnv.New64a()
-	derived := false
+	v, derived, sum := userTag(u)
+	return etag(v, derived, sum)
+}
+
+// userTag is a user's entity tag in parts: the version and, when the user
+// has derived attributes, the FNV-1a hash of them (of the bytes
+// "g\x00<id>\x00<display>\x00<direct>\x00" per group, then
+// "m\x00<manager display>\x00").
+func userTag(u *store.User) (version int64, derived bool, sum uint64) {
+	h := fnvOffset
 	for _, g := range u.Groups {
-		fmt.Fprintf(h, "g\x00%s\x00%s\x00%t\x00", g.ID, g.Display, g.Direct)
+		h = h.str("g\x00").str(g.ID).str("\x00").str(g.Display).str("\x00").str(strconv.FormatBool(g.Direct)).str("\x00")
 		derived = true
 	}
 	if u.Enterprise.ManagerID != "" {
-		fmt.Fprintf(h, "m\x00%s\x00", u.Enterprise.ManagerDisplay)
+		h = h.str("m\x00").str(u.Enterprise.ManagerDisplay).str("\x00")
 		derived = true
 	}
-	return etag(u.Meta.Version, derived, h.Sum64())
+	return u.Meta.Version, derived, uint64(h)
+}
+
+// fnv64 is FNV-1a (hash/fnv's New64a) over strings, without allocating.
+type fnv64 uint64
+
+const fnvOffset fnv64 = 14695981039346656037
+
+func (h fnv64) str(s string) fnv64 {
+	for i := 0; i < len(s); i++ {
+		h ^= fnv64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// appendUserTagJSON appends the user's entity tag as a JSON string.
+func appendUserTagJSON(b []byte, u *store.User) []byte {
+	v, derived, sum := userTag(u)
+	b = append(b, `"W/\"`...)
+	b = strconv.AppendInt(b, v, 10)
+	if derived {
+		b = append(b, '-')
+		b = strconv.AppendUint(b, sum, 36)
+	}
+	return append(b, `\""`...)
 }
 
 // GroupETag is the entity tag of a group as loaded.

@@ -107,7 +107,7 @@ func jsonKind(v any) string {
 }
 
 // FormatTime formats a timestamp as SCIM does (RFC 7643 §2.3.5).
-func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+func FormatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // putStr sets a string attribute when it has a value.
 func putStr(doc Doc, key, v string) {

@@ -171,10 +171,20 @@ func (s *Server) auth(next http.Handler) http.Handler {
 				return
 			}
 		}
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, principalKey, &principal{token: tok})))
+		r = r.WithContext(context.WithValue(ctx, principalKey, &principal{token: tok}))
+		var status int
+		if sw, ok := w.(*statusWriter); ok && sw.status == 0 {
+			// logRequests' writer, not yet written to: it records the
+			// handler's status.
+			next.ServeHTTP(w, r)
+			status = sw.status
+		} else {
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			status = sw.status
+		}
 		if s.acct != nil {
-			s.acct.TokenUsed(tok, cmp.Or(sw.status, http.StatusOK)) // the portal's connection health
+			s.acct.TokenUsed(tok, cmp.Or(status, http.StatusOK)) // the portal's connection health
 		}
 	})
 }

@@ -49,6 +49,9 @@ type origin struct {
 }
 
 func originOf(r *http.Request) origin {
+	if rq := requestOf(r.Context()); rq != nil && rq.hasOrigin {
+		return rq.origin
+	}
 	if o, ok := r.Context().Value(originKey).(origin); ok {
 		return o
 	}
@@ -114,6 +117,12 @@ func (s *Server) withOrigin(next http.Handler) http.Handler {
 			if a := s.forwardedFor(r.Header.Values("X-Forwarded-For")); a != "" {
 				o.addr = a
 			}
+		}
+		if rq := requestOf(r.Context()); rq != nil && !rq.hasOrigin {
+			// Kept in the request's state, without a context of its own.
+			rq.origin, rq.hasOrigin = o, true
+			next.ServeHTTP(w, r)
+			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), originKey, o)))
 	})

@@ -59,7 +59,7 @@ func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
 }
 
 // writeResource answers with one resource, its ETag and Location.
-func writeResource(w http.ResponseWriter, status int, doc mapping.Doc, location, etag string) {
+func writeResource(w http.ResponseWriter, status int, doc any, location, etag string) {
 	w.Header().Set("ETag", etag)
 	w.Header().Set("Location", location)
 	writeJSON(w, status, doc)

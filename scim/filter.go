@@ -107,6 +107,9 @@ func tooComplex(text string) string {
 // quoted strings a quote never follows a letter in a valid filter, so the
 // change cannot alter one that parses already.
 func spaceBeforeValues(text string) string {
+	if !needsSpaceBeforeValue(text) {
+		return text
+	}
 	var b strings.Builder
 	quoted := false
 	for i := 0; i < len(text); i++ {
@@ -125,6 +128,24 @@ func spaceBeforeValues(text string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// needsSpaceBeforeValue reports whether spaceBeforeValues would change
+// text: whether an opening quote follows a letter outside quoted strings.
+func needsSpaceBeforeValue(text string) bool {
+	quoted := false
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case quoted && c == '\\' && i+1 < len(text):
+			i++
+		case c == '"':
+			if !quoted && i > 0 && isLetter(text[i-1]) {
+				return true
+			}
+			quoted = !quoted
+		}
+	}
+	return false
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

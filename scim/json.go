@@ -112,9 +112,11 @@ func jsonErrorText(err error) string {
 	return "malformed JSON"
 }
 
-// writeJSON answers with a SCIM JSON document.
+// writeJSON answers with a SCIM JSON document: a value to marshal, or a
+// json.RawMessage already encoded (compact and escaped as json.Marshal
+// writes it), written as it is.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	body, err := marshalJSON(v)
 	if err != nil {
 		// Documents are built from maps of plain values; this cannot happen
 		// short of a bug, and then the client still gets a SCIM error.
@@ -124,4 +126,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+func marshalJSON(v any) ([]byte, error) {
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw, nil
+	}
+	return json.Marshal(v)
 }

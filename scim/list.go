@@ -204,35 +204,34 @@ func (s *Server) plan(ctx context.Context, rt *mapping.ResourceType, sr search) 
 }
 
 // listResponse builds the ListResponse for a page.
-func (s *Server) listResponse(ctx context.Context, p plan, resources []any, total int, next *store.Cursor) (map[string]any, error) {
+func (s *Server) listResponse(ctx context.Context, p plan, resources []any, total int, next *store.Cursor) (*listPage, error) {
 	if !p.q.Keyset {
-		return listDoc(resources, total, p.startIndex), nil
+		return &listPage{resources: resources, total: total, startIndex: p.startIndex}, nil
 	}
 	if total < 0 {
 		total = p.total
 	}
-	doc := listDoc(resources, total, 0)
-	delete(doc, "startIndex")
+	page := &listPage{resources: resources, total: total, cursorPaging: true}
 	if next != nil {
 		c, err := s.cursors.encode(ctx, next, total, p.signature)
 		if err != nil {
 			return nil, err
 		}
-		doc["nextCursor"] = c
+		page.nextCursor, page.hasNext = c, true
 	}
-	return doc, nil
+	return page, nil
 }
 
-func (s *Server) queryUsers(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
+func (s *Server) queryUsers(ctx context.Context, r *http.Request, sr search) (*listPage, error) {
 	return query(ctx, s, r, sr, s.reg.User, mapping.Projection.UserLoad, s.store.ListUsers,
-		func(u *store.User, base string, p mapping.Projection) (mapping.Doc, error) {
-			return s.encodeUser(ctx, u, base, p)
+		func(u *store.User, base string, p mapping.Projection) (any, error) {
+			return s.renderUser(ctx, u, base, p)
 		})
 }
 
-func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
+func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (*listPage, error) {
 	return query(ctx, s, r, sr, s.reg.Group, mapping.Projection.GroupLoad, s.store.ListGroups,
-		func(g *store.Group, base string, p mapping.Projection) (mapping.Doc, error) {
+		func(g *store.Group, base string, p mapping.Projection) (any, error) {
 			doc, err := s.encodeGroup(ctx, g, base)
 			if err != nil {
 				return nil, err
@@ -246,8 +245,8 @@ func (s *Server) queryGroups(ctx context.Context, r *http.Request, sr search) (m
 func query[T any](ctx context.Context, s *Server, r *http.Request, sr search, rt *mapping.ResourceType,
 	load func(mapping.Projection, *mapping.ResourceType) store.Load,
 	list func(context.Context, string, store.Query) (*store.Page[T], error),
-	encode func(T, string, mapping.Projection) (mapping.Doc, error),
-) (map[string]any, error) {
+	encode func(T, string, mapping.Projection) (any, error),
+) (*listPage, error) {
 	p, err := s.plan(ctx, rt, sr)
 	if err != nil {
 		return nil, err
@@ -277,14 +276,14 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	s.serveList(w, r, s.queryGroups)
 }
 
-type queryFunc func(ctx context.Context, r *http.Request, sr search) (map[string]any, error)
+type queryFunc func(ctx context.Context, r *http.Request, sr search) (*listPage, error)
 
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, query queryFunc) {
 	sr, err := searchFromQuery(r.URL.Query())
 	if err == nil {
-		var doc map[string]any
-		if doc, err = query(r.Context(), r, sr); err == nil {
-			writeJSON(w, http.StatusOK, doc)
+		var page *listPage
+		if page, err = query(r.Context(), r, sr); err == nil {
+			writeList(w, page)
 			return
 		}
 	}
@@ -299,9 +298,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, query query
 	}
 	sr, err := searchFromBody(body)
 	if err == nil {
-		var doc map[string]any
-		if doc, err = query(r.Context(), r, sr); err == nil {
-			writeJSON(w, http.StatusOK, doc)
+		var page *listPage
+		if page, err = query(r.Context(), r, sr); err == nil {
+			writeList(w, page)
 			return
 		}
 	}
@@ -319,7 +318,7 @@ func (s *Server) searchGroups(w http.ResponseWriter, r *http.Request) {
 // groups, with index paging over the two lists one after the other. A
 // filter on an attribute one type lacks matches nothing of that type.
 func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request) {
-	s.serveSearch(w, r, func(ctx context.Context, r *http.Request, sr search) (map[string]any, error) {
+	s.serveSearch(w, r, func(ctx context.Context, r *http.Request, sr search) (*listPage, error) {
 		if sr.cursor != nil {
 			return nil, badRequest(typeInvalidValue, "cursor paging is supported per resource type (/Users/.search, /Groups/.search), not at the root")
 		}
@@ -336,7 +335,7 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request) {
 			part := sr
 			part.startIndex = offset + 1
 			part.count = count - len(resources)
-			doc, err := q(ctx, r, part)
+			page, err := q(ctx, r, part)
 			if errors.Is(err, errUnknownAttr) {
 				unknown++
 				continue
@@ -344,15 +343,15 @@ func (s *Server) searchRoot(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return nil, err
 			}
-			n := doc["totalResults"].(int)
+			n := page.total
 			total += n
-			resources = append(resources, doc["Resources"].([]any)...)
+			resources = append(resources, page.resources...)
 			offset = max(0, offset-n)
 		}
 		if unknown == 2 {
 			_, err := parseFilter(s.reg.User, sr.filter)
 			return nil, err
 		}
-		return listDoc(resources, total, start), nil
+		return &listPage{resources: resources, total: total, startIndex: start}, nil
 	})
 }

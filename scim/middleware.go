@@ -15,25 +15,46 @@ import (
 type ctxKey int
 
 const (
-	requestIDKey ctxKey = iota
+	requestKey ctxKey = iota
 	principalKey
 	originKey
-	loggerKey
 )
+
+// request is what logRequests puts in a request's context, in one
+// allocation: its id, the server handling it (for code without the
+// Server at hand, such as writeError, to log where the server does), its
+// origin once withOrigin has worked it out, and the writer recording the
+// status it was answered with.
+type request struct {
+	id  string
+	srv *Server
+	// origin is set (hasOrigin) by withOrigin.
+	origin    origin
+	hasOrigin bool
+	sw        statusWriter
+	idHeader  [1]string
+}
+
+func requestOf(ctx context.Context) *request {
+	rq, _ := ctx.Value(requestKey).(*request)
+	return rq
+}
 
 // logger is the server's logger, carried in the request context so that
 // code without the Server at hand (writeError) logs where the server does.
 func logger(ctx context.Context) *slog.Logger {
-	if s, ok := ctx.Value(loggerKey).(*Server); ok {
-		return s.log
+	if rq := requestOf(ctx); rq != nil {
+		return rq.srv.log
 	}
 	return slog.Default()
 }
 
 // serverOf is the server handling the request, nil outside one.
 func serverOf(ctx context.Context) *Server {
-	s, _ := ctx.Value(loggerKey).(*Server)
-	return s
+	if rq := requestOf(ctx); rq != nil {
+		return rq.srv
+	}
+	return nil
 }
 
 // outageEvery is how often an ongoing database outage is logged.
@@ -64,8 +85,10 @@ func (o *outageLog) log(ctx context.Context, l *slog.Logger, err error) {
 }
 
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if rq := requestOf(ctx); rq != nil {
+		return rq.id
+	}
+	return ""
 }
 
 // statusWriter records the status a handler answered with.
@@ -94,25 +117,29 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 {
-			b := make([]byte, 8)
-			rand.Read(b)
-			id = hex.EncodeToString(b)
+			var b [8]byte
+			var x [16]byte
+			rand.Read(b[:])
+			hex.Encode(x[:], b[:])
+			id = string(x[:])
 		}
-		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, loggerKey, s)
-		sw := &statusWriter{ResponseWriter: w}
+		rq := &request{id: id, srv: s, sw: statusWriter{ResponseWriter: w}}
+		rq.idHeader[0] = id
+		w.Header()["X-Request-Id"] = rq.idHeader[:] // as Header().Set, without a slice of its own
+		ctx := context.WithValue(r.Context(), requestKey, rq)
 		start := time.Now()
-		next.ServeHTTP(sw, r.WithContext(ctx))
+		next.ServeHTTP(&rq.sw, r.WithContext(ctx))
 		// A 500 is a bug and logged with its cause by writeError; a 503 is
 		// an outage, logged once per outageEvery. The request line itself
 		// is debug detail.
 		level := slog.LevelDebug
-		if sw.status == http.StatusInternalServerError {
+		if rq.sw.status == http.StatusInternalServerError {
 			level = slog.LevelWarn
 		}
-		s.log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"duration", time.Since(start), "request_id", id)
+		if s.log.Enabled(ctx, level) { // the arguments cost allocations even when not logged
+			s.log.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "status", rq.sw.status,
+				"duration", time.Since(start), "request_id", id)
+		}
 	})
 }
 
@@ -162,7 +189,9 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 			}
 			defer s.inflight.Release(n)
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

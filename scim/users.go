@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -95,6 +96,24 @@ func (s *Server) encodeUser(ctx context.Context, u *store.User, base string, p m
 	return p.Apply(s.reg.User, doc), nil
 }
 
+// renderUser is encodeUser for the read paths: with no projection asked
+// for, the user's whole document is encoded straight to JSON, as
+// json.Marshal would write encodeUser's map (mapping.AppendUserJSON).
+func (s *Server) renderUser(ctx context.Context, u *store.User, base string, p mapping.Projection) (any, error) {
+	if !p.IsZero() {
+		return s.encodeUser(ctx, u, base, p)
+	}
+	var view *account.UserView
+	if u.Domain != nil {
+		v, err := s.acct.View(ctx, u.TenantID, u)
+		if err != nil {
+			return nil, err
+		}
+		view = &v
+	}
+	return json.RawMessage(mapping.AppendUserJSON(make([]byte, 0, 1536), u, base, view)), nil
+}
+
 // wantsAccess reports whether the client asked for the computed access
 // attributes of the account extension (returned only on request).
 func (s *Server) wantsAccess(p mapping.Projection) bool {
@@ -109,7 +128,7 @@ func (s *Server) wantsAccess(p mapping.Projection) bool {
 // respondUser answers with a user as the request's projection asks.
 func (s *Server) respondUser(w http.ResponseWriter, r *http.Request, status int, u *store.User) {
 	base := baseURL(r)
-	doc, err := s.encodeUser(r.Context(), u, base, s.userProjection(r))
+	doc, err := s.renderUser(r.Context(), u, base, s.userProjection(r))
 	if err != nil {
 		writeError(w, r, err)
 		return

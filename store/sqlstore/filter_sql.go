@@ -141,9 +141,24 @@ type sqlBuilder struct {
 }
 
 func (b *sqlBuilder) arg(v any) string {
+	if b.args == nil {
+		b.args = make([]any, 0, 4)
+	}
 	b.args = append(b.args, v)
+	if n := len(b.args); n < len(placeholderNames) {
+		return placeholderNames[n]
+	}
 	return "$" + itoa(len(b.args))
 }
+
+// placeholderNames are "$0".."$15", for arg to not build them.
+var placeholderNames = func() []string {
+	out := make([]string, 16)
+	for i := range out {
+		out[i] = "$" + itoa(i)
+	}
+	return out
+}()
 
 // expr compiles a filter expression over table t (or over child set cs when
 // inside a Has).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,11 @@ type listSpec[T any] struct {
 	load func(ctx context.Context, items []T) error
 	// key returns an item's id and creation time for the keyset cursor.
 	key func(T) (string, time.Time)
+	// unique reports whether a filter matches at most one row of a
+	// tenant (an equality on a unique key); nil when none does.
+	unique func(store.Expr) bool
+	// raw: scan reads its rows with queryEach (see pg_rows.go).
+	raw bool
 }
 
 // ListUsers answers a query over a tenant's users.
@@ -31,11 +37,21 @@ func (s *Store) ListUsers(ctx context.Context, tenantID string, q store.Query) (
 // ListUsers answers a query over a tenant's users.
 func (r rd) ListUsers(ctx context.Context, tenantID string, q store.Query) (*store.Page[*store.User], error) {
 	s := r.s
+	var nested []*store.User // see loadGroupClosures
 	p, err := list(ctx, s, r.q, tenantID, q, listSpec[*store.User]{
 		t:          usersTable,
 		selectList: s.userSelect(q.Load),
-		scan:       scanUser,
-		key:        func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		scan: func(row interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
+			u, n, err := scanUser(row, extra...)
+			if n {
+				nested = append(nested, u)
+			}
+			return u, err
+		},
+		load:   func(ctx context.Context, _ []*store.User) error { return s.loadGroupClosures(ctx, r.q, nested) },
+		key:    func(u *store.User) (string, time.Time) { return u.ID, u.Meta.Created },
+		unique: uniqueUser,
+		raw:    true,
 	})
 	return p, s.d.translate(err)
 }
@@ -77,58 +93,43 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 		}
 		where += " AND " + cond
 	}
-	countArgs := append([]any(nil), b.args...)
-	countSQL := "SELECT count(*) FROM " + spec.t.name + " " + a + " WHERE " + where
+	nCountArgs := len(b.args) // the count's arguments: the keyset's come after
 
 	page := &store.Page[T]{Total: -1}
+	// one: the page query reads the only row that can match.
+	one := spec.unique != nil && spec.unique(q.Filter) && q.Offset == 0 && q.After == nil && q.Limit > 0
 	if q.Limit > 0 {
-		sortKey := "NULL"
-		if q.Sort != nil {
+		var query string
+		if one {
+			// At most one row matches: no order, limit or cursor can change
+			// the answer (a keyset page of it has no next page, so its sort
+			// key is never read). One scan of the row, where the page query
+			// adds a subquery, a sort and a limit to every execution.
+			query = oneRowQueries.get(spec.t, spec.selectList, where)
+		} else {
 			var err error
-			if sortKey, err = b.sortExpr(spec.t, *q.Sort); err != nil {
+			if query, err = pageQuery(s, b, spec.t, spec.selectList, where, q); err != nil {
 				return nil, err
 			}
-		}
-		pageWhere := where
-		if q.Keyset && q.After != nil {
-			cond, err := b.keyset(a, sortKey, q)
-			if err != nil {
-				return nil, err
-			}
-			pageWhere += " AND " + cond
-		}
-		limit := q.Limit
-		if q.Keyset {
-			limit++ // one more tells whether a next page exists
-		}
-		order := orderBy(a, sortKey, q)
-		if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(spec.t, q.Filter) || selectiveText(spec.t, q.Filter)) {
-			order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
-		}
-		inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + spec.t.name + " " + a +
-			" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
-		if !q.Keyset && q.Offset > 0 {
-			inner += " OFFSET " + itoa(q.Offset)
-		}
-		outer := "SELECT " + spec.selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
-			" ORDER BY " + orderBy(a, a+".sort_key", q)
-		rows, err := db.QueryContext(ctx, outer, b.args...)
-		if err != nil {
-			return nil, err
 		}
 		var keys []any
-		for rows.Next() {
+		each := func(row scanRow) error {
 			var key any
-			item, err := spec.scan(rows, &key)
+			item, err := spec.scan(row, &key)
 			if err != nil {
-				rows.Close()
-				return nil, err
+				return err
 			}
 			page.Items = append(page.Items, item)
 			keys = append(keys, key)
+			return nil
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		var err error
+		if spec.raw {
+			err = s.queryEach(ctx, db, query, b.args, each)
+		} else {
+			err = sqlQueryEach(ctx, db, query, b.args, each)
+		}
+		if err != nil {
 			return nil, err
 		}
 		if q.Keyset && len(page.Items) > q.Limit {
@@ -146,18 +147,106 @@ func list[T any](ctx context.Context, s *Store, db querier, tenantID string, q s
 	if q.Total {
 		n := len(page.Items)
 		switch {
+		case one:
+			page.Total = n
 		case !q.Keyset && q.Limit > 0 && n > 0 && n < q.Limit:
 			// A short page is the last one: the total needs no count.
 			page.Total = q.Offset + n
 		case !q.Keyset && q.Limit > 0 && n == 0 && q.Offset == 0:
 			page.Total = 0
 		default:
-			if err := db.QueryRowContext(ctx, countSQL, countArgs...).Scan(&page.Total); err != nil {
+			countSQL := "SELECT count(*) FROM " + spec.t.name + " " + a + " WHERE " + where
+			if err := db.QueryRowContext(ctx, countSQL, b.args[:nCountArgs]...).Scan(&page.Total); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return page, nil
+}
+
+// oneRowQueries holds the SQL of one-row reads (see list) by select list
+// and condition, which hold placeholders, never values: a GET by userName
+// builds no 3 KB string. Bounded: past maxOneRowQueries it starts again.
+var oneRowQueries = queryCache{m: map[[2]string]string{}}
+
+const maxOneRowQueries = 1000
+
+type queryCache struct {
+	mu sync.RWMutex
+	m  map[[2]string]string
+}
+
+func (c *queryCache) get(t table, selectList, where string) string {
+	key := [2]string{selectList, where}
+	c.mu.RLock()
+	q, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok {
+		return q
+	}
+	q = "SELECT " + selectList + ", NULL FROM " + t.name + " " + t.alias + " WHERE " + where
+	c.mu.Lock()
+	if len(c.m) >= maxOneRowQueries {
+		clear(c.m)
+	}
+	c.m[key] = q
+	c.mu.Unlock()
+	return q
+}
+
+// pageQuery is the SQL of a page: the inner query picks the page's rows by
+// filter, order and offset or keyset; the outer one reads selectList for
+// them.
+func pageQuery(s *Store, b *sqlBuilder, t table, selectList, where string, q store.Query) (string, error) {
+	a := t.alias
+	sortKey := "NULL"
+	if q.Sort != nil {
+		var err error
+		if sortKey, err = b.sortExpr(t, *q.Sort); err != nil {
+			return "", err
+		}
+	}
+	pageWhere := where
+	if q.Keyset && q.After != nil {
+		cond, err := b.keyset(a, sortKey, q)
+		if err != nil {
+			return "", err
+		}
+		pageWhere += " AND " + cond
+	}
+	limit := q.Limit
+	if q.Keyset {
+		limit++ // one more tells whether a next page exists
+	}
+	order := orderBy(a, sortKey, q)
+	if q.Sort == nil && s.d.name == "postgres" && (selectiveChild(t, q.Filter) || selectiveText(t, q.Filter)) {
+		order = strings.Replace(order, a+".created_at", "("+a+".created_at + interval '0 s')", 1)
+	}
+	inner := "SELECT " + a + ".*, " + sortKey + " AS sort_key FROM " + t.name + " " + a +
+		" WHERE " + pageWhere + " ORDER BY " + order + " LIMIT " + itoa(limit)
+	if !q.Keyset && q.Offset > 0 {
+		inner += " OFFSET " + itoa(q.Offset)
+	}
+	return "SELECT " + selectList + ", " + a + ".sort_key FROM (" + inner + ") " + a +
+		" ORDER BY " + orderBy(a, a+".sort_key", q), nil
+}
+
+// uniqueUser reports whether a filter can match at most one user of a
+// tenant: it holds (under ANDs) an equality on id (the primary key) or on
+// userName (unique per tenant, case aside: users_user_name_uq on
+// tenant_id, user_name_ci).
+func uniqueUser(e store.Expr) bool {
+	switch e := e.(type) {
+	case store.And:
+		return uniqueUser(e.Left) || uniqueUser(e.Right)
+	case store.Compare:
+		if e.Op != store.OpEq || e.Value == nil || e.Field.Set != "" {
+			return false
+		}
+		_, isString := e.Value.(string)
+		return isString && (e.Field.Column == "id" || e.Field.Column == "user_name")
+	}
+	return false
 }
 
 // orderBy is the page order: the sort key (missing values last when

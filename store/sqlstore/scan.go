@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -49,49 +48,6 @@ func (n nullBool) Scan(src any) error {
 		return fmt.Errorf("cannot scan %T into a bool", src)
 	}
 	return nil
-}
-
-// jsonRows scans a JSON array of arrays (built by json_agg/json_group_array)
-// into rows of cells. NULL means no rows.
-type jsonRows struct{ p *[][]any }
-
-func (j jsonRows) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-		*j.p = nil
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("cannot scan %T into JSON rows", src)
-	}
-	return json.Unmarshal(b, j.p)
-}
-
-// cellStr reads a text cell of a JSON row.
-func cellStr(row []any, i int) string {
-	if i >= len(row) {
-		return ""
-	}
-	s, _ := row[i].(string)
-	return s
-}
-
-// cellBool reads a boolean cell: true/false from PostgreSQL, 1/0 from SQLite.
-func cellBool(row []any, i int) bool {
-	if i >= len(row) {
-		return false
-	}
-	switch v := row[i].(type) {
-	case bool:
-		return v
-	case float64:
-		return v != 0
-	}
-	return false
 }
 
 // placeholders returns "$from, $from+1, ..." for n parameters.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/scimd/scimd/store"
@@ -78,8 +77,26 @@ func fold(s string) string { return strings.ToLower(s) }
 
 // userSelect returns the select list for users aliased u, reading the child
 // parts named in load (the account domain too) in the same query as JSON
-// aggregates.
+// aggregates. The lists are built once per dialect and load.
 func (s *Store) userSelect(load store.Load) string {
+	return userSelects[s.d.name][load&store.LoadAll]
+}
+
+// userSelects holds userSelect's lists by dialect name and load.
+var userSelects = func() map[string]*[store.LoadAll + 1]string {
+	m := map[string]*[store.LoadAll + 1]string{}
+	for _, d := range []dialect{pgDialect, sqliteDialect} {
+		var lists [store.LoadAll + 1]string
+		for l := range lists {
+			lists[l] = buildUserSelect(d, store.Load(l))
+		}
+		m[d.name] = &lists
+	}
+	return m
+}()
+
+func buildUserSelect(d dialect, load store.Load) string {
+	s := &Store{d: d}
 	var b strings.Builder
 	b.WriteString("u.id, u.tenant_id, u.user_name")
 	for _, c := range userText {
@@ -89,27 +106,22 @@ func (s *Store) userSelect(load store.Load) string {
 	b.WriteString(", u.active, u.state, u.source, u.last_login_at, u.created_at, u.last_modified, u.version")
 	b.WriteString(", (SELECT coalesce(m.display_name, m.user_name) FROM users m WHERE m.id = u.ent_manager_id AND m.tenant_id = u.tenant_id)")
 	if load&store.LoadValues != 0 {
-		fmt.Fprintf(&b, ", (SELECT %s(%s(v.attr, v.value, v.display, v.type, v.is_primary) ORDER BY v.attr, v.ord) FROM user_values v WHERE v.user_id = u.id)",
-			s.d.jsonAgg, s.d.jsonArray)
+		b.WriteString(s.childRows("v.attr, v.value, v.display, v.type, v.is_primary", "user_values v WHERE v.user_id = u.id", "v.attr, v.ord"))
 	} else {
 		b.WriteString(", NULL")
 	}
 	if load&store.LoadAddresses != 0 {
-		fmt.Fprintf(&b, ", (SELECT %s(%s(a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, a.type, a.is_primary) ORDER BY a.ord) FROM user_addresses a WHERE a.user_id = u.id)",
-			s.d.jsonAgg, s.d.jsonArray)
+		b.WriteString(s.childRows("a.formatted, a.street_address, a.locality, a.region, a.postal_code, a.country, a.type, a.is_primary",
+			"user_addresses a WHERE a.user_id = u.id", "a.ord"))
 	} else {
 		b.WriteString(", NULL")
 	}
 	if load&store.LoadGroups != 0 {
-		// The groups the user is in directly, and those reached through
-		// nested groups; UNION (not UNION ALL) stops the recursion on cycles.
-		fmt.Fprintf(&b, `, (WITH RECURSIVE m(group_id, direct) AS (
-			SELECT gm.group_id, 1 FROM group_members gm WHERE gm.member_user_id = u.id
-			UNION
-			SELECT gm.group_id, 0 FROM m JOIN group_members gm ON gm.member_group_id = m.group_id)
-		SELECT %s(%s(g.id, g.display_name, x.direct) ORDER BY g.display_name, g.id)
-		FROM (SELECT group_id, max(direct) AS direct FROM m GROUP BY group_id) x %s)`,
-			s.d.jsonAgg, s.d.jsonArray, s.groupsJoin())
+		if d.name == pgDialect.name {
+			b.WriteString(pgDirectGroups) // see user_groups.go
+		} else {
+			b.WriteString(s.userGroupsClosure())
+		}
 	} else {
 		b.WriteString(", NULL")
 	}
@@ -119,6 +131,20 @@ func (s *Store) userSelect(load store.Load) string {
 		b.WriteString(", NULL")
 	}
 	return b.String()
+}
+
+// childRows is a column of userSelect holding a user's child rows of one
+// kind (from "table alias WHERE ...") as a JSON array of arrays of cols, in
+// the given order. On PostgreSQL it is ARRAY(SELECT ... ORDER BY ...):
+// the order is the primary key's, so the plan is one index scan, where an
+// aggregate with ORDER BY costs an Agg node and a sort on every execution
+// (the executor sets up every node of a plan, run or not, for every row).
+// No rows read as [] there and as NULL on SQLite; both scan as none.
+func (s *Store) childRows(cols, from, order string) string {
+	if s.d.name == pgDialect.name {
+		return ", array_to_json(ARRAY(SELECT json_build_array(" + cols + ") FROM " + from + " ORDER BY " + order + "))"
+	}
+	return ", (SELECT " + s.d.jsonAgg + "(" + s.d.jsonArray + "(" + cols + ") ORDER BY " + order + ") FROM " + from + ")"
 }
 
 // groupsJoin joins the groups a user is in to their rows. On PostgreSQL it
@@ -135,10 +161,13 @@ func (s *Store) groupsJoin() string {
 }
 
 // scanUser scans one row of userSelect, plus extra destinations after it.
-func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, error) {
-	u := &store.User{}
-	var values, addrs, groups, domain [][]any
-	dest := []any{&u.ID, &u.TenantID, &u.UserName}
+// nested reports that the user's groups were read without those reached
+// through nested groups, which loadGroupClosures must then add.
+func scanUser(rows interface{ Scan(...any) error }, extra ...any) (u *store.User, nested bool, err error) {
+	u = &store.User{}
+	var values, addrs, groups, domain [][]cell
+	dest := make([]any, 0, 3+len(userText)+11+len(extra))
+	dest = append(dest, &u.ID, &u.TenantID, &u.UserName)
 	for _, c := range userText {
 		dest = append(dest, nullStr{c.get(u)})
 	}
@@ -146,7 +175,7 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 		timeScan{&u.Meta.Created}, timeScan{&u.Meta.LastModified},
 		&u.Meta.Version, nullStr{&u.Enterprise.ManagerDisplay}, jsonRows{&values}, jsonRows{&addrs}, jsonRows{&groups}, jsonRows{&domain})
 	if err := rows.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	fillDomain(u, domain)
 	for _, r := range values {
@@ -158,16 +187,14 @@ func scanUser(rows interface{ Scan(...any) error }, extra ...any) (*store.User, 
 			Value: cellStr(r, 1), Display: cellStr(r, 2), Type: cellStr(r, 3), Primary: cellBool(r, 4),
 		})
 	}
-	for _, r := range groups {
-		u.Groups = append(u.Groups, store.GroupRef{ID: cellStr(r, 0), Display: cellStr(r, 1), Direct: cellBool(r, 2)})
-	}
+	nested = fillGroups(u, groups)
 	for _, r := range addrs {
 		u.Addresses = append(u.Addresses, store.Address{
 			Formatted: cellStr(r, 0), StreetAddress: cellStr(r, 1), Locality: cellStr(r, 2), Region: cellStr(r, 3),
 			PostalCode: cellStr(r, 4), Country: cellStr(r, 5), Type: cellStr(r, 6), Primary: cellBool(r, 7),
 		})
 	}
-	return u, nil
+	return u, nested, nil
 }
 
 // maxRowsPerInsert bounds the rows of one multi-row INSERT, keeping its
@@ -235,20 +262,21 @@ func insertAddresses(ctx context.Context, q querier, userID string, addrs []stor
 
 // selectUsers runs a query over userSelect.
 func (s *Store) selectUsers(ctx context.Context, q querier, query string, args ...any) ([]*store.User, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	var out, nested []*store.User
+	err := s.queryEach(ctx, q, query, args, func(row scanRow) error {
+		u, n, err := scanUser(row)
+		if err == nil {
+			out = append(out, u)
+		}
+		if n {
+			nested = append(nested, u)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, s.loadGroupClosures(ctx, q, nested)
 }
 
 // getUser loads one user of a tenant, optionally locking its row.
