@@ -53,6 +53,13 @@ func parseFilter(rt *mapping.ResourceType, text string) (store.Expr, error) {
 			AttributePath: attrPath(attr), Operator: filter.EQ, CompareValue: value,
 		})
 	}
+	if p, ok := simplePath(text); ok && p.ValueExpression != nil && p.SubAttribute == nil {
+		// emails[value eq "..."]: a value path of one comparison.
+		if !validText(p.ValueExpression.(*filter.AttributeExpression).CompareValue.(string)) {
+			return nil, errFilterText
+		}
+		return compileFilter(rt, nil, &filter.ValuePath{AttributePath: p.AttributePath, ValueFilter: p.ValueExpression})
+	}
 	expr, err := filter.ParseFilterNumber([]byte(text))
 	if err != nil {
 		return nil, invalidFilter("the filter %q is not valid SCIM filter syntax (RFC 7644 §3.4.2.2), e.g. userName eq \"bjensen\"", text)

@@ -48,6 +48,23 @@ func TestSimplePathAgreesWithParser(t *testing.T) {
 			t.Errorf("simplePath(%q) = %#v\nthe parser reads %#v", path, got, want)
 		}
 	}
+	// As a GET filter, a path of one value filter is the parser's ValuePath.
+	for _, text := range fast {
+		p, _ := simplePath(text)
+		if p.ValueExpression == nil || p.SubAttribute != nil {
+			continue
+		}
+		want, err := filter.ParseFilterNumber([]byte(spaceBeforeValues(text)))
+		if err != nil {
+			t.Errorf("the parser refuses the filter %q: %v", text, err)
+			continue
+		}
+		unescapeValues(want)
+		got := &filter.ValuePath{AttributePath: p.AttributePath, ValueFilter: p.ValueExpression}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("filter %q: fast %#v\nthe parser reads %#v", text, got, want)
+		}
+	}
 	// Text filter-parser cannot read (it stops at non-ASCII) is read as a
 	// filter of GET reads it (simpleEq).
 	if p, ok := simplePath(`emails[value eq "é ☃ \u00e9"]`); !ok || p.ValueExpression.(*filter.AttributeExpression).CompareValue != "é ☃ é" {
