@@ -109,7 +109,7 @@ type tenantEntry struct {
 
 // tenant returns a tenant's record and role catalogue.
 func (s *Service) tenant(ctx context.Context, tenantID string) (store.Tenant, catalogue, error) {
-	now := time.Now()
+	now := s.now()
 	s.tenants.mu.Lock()
 	e, ok := s.tenants.m[tenantID]
 	s.tenants.mu.Unlock()

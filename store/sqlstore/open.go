@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,9 @@ type Store struct {
 	d  dialect
 	// now is the clock; tests may replace it.
 	now func() time.Time
+	// writer, on SQLite, lets one write transaction of this process at a
+	// time hold a connection (see inTx).
+	writer sync.Mutex
 }
 
 var _ store.Store = (*Store)(nil)

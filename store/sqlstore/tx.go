@@ -22,7 +22,18 @@ type querier interface {
 
 // inTx runs fn in one transaction, retrying a few times when PostgreSQL
 // reports a deadlock or serialization failure.
+//
+// On SQLite, which has one writer at a time, the process's write
+// transactions take turns before they take a connection: a transaction
+// waiting in BEGIN IMMEDIATE holds a connection of the pool (8), and a
+// pool full of waiting writers left the one holding the lock without a
+// connection for a read of its own (the account layer's tenant cache
+// refresh), until the request's deadline: 503s under 8 concurrent writers.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.d.name == sqliteDialect.name {
+		s.writer.Lock()
+		defer s.writer.Unlock()
+	}
 	return s.retry(ctx, func() error {
 		return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 			return fn(tx.Tx)
