@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestSQLiteWritersDoNotStarveReads(t *testing.T) {
 	const writers, each = 24, 6
 	ids := make([]string, writers*each)
 	for i := range ids {
-		ids[i] = e.user("w" + itoa3(i))
+		ids[i] = e.user(fmt.Sprintf("w%03d", i))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(ids))
@@ -54,8 +55,4 @@ func TestSQLiteWritersDoNotStarveReads(t *testing.T) {
 	if len(full.Members) != len(ids) {
 		t.Fatalf("the group has %d members; want %d", len(full.Members), len(ids))
 	}
-}
-
-func itoa3(i int) string {
-	return string([]byte{byte('0' + i/100%10), byte('0' + i/10%10), byte('0' + i%10)})
 }

@@ -192,10 +192,8 @@ func simpleEq(s string) (attr, value string, ok bool) {
 		return "", "", false
 	}
 	attr = s[:sp]
-	for _, c := range attr {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ':' || c == '_' || c == '-' || c == '$') {
-			return "", "", false
-		}
+	if !attrPathText(attr) {
+		return "", "", false
 	}
 	rest := strings.TrimLeft(s[sp:], " ")
 	if len(rest) < 4 || !strings.EqualFold(rest[:2], "eq") || rest[2] != ' ' {
@@ -215,6 +213,20 @@ func simpleEq(s string) (attr, value string, ok bool) {
 		return "", "", false
 	}
 	return attr, value, true
+}
+
+// attrPathText reports whether s is made only of the characters of an
+// attribute path (RFC 7644's ATTRNAME, "." and a schema URN's ":").
+func attrPathText(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ':' || c == '_' || c == '-' || c == '$') {
+			return false
+		}
+	}
+	return true
 }
 
 // attrPath splits "urn:...:User:name.givenName" the way filter-parser does.

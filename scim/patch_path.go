@@ -12,27 +12,16 @@ import (
 // filter of a single eq comparison on a string and an optional .sub after
 // it. Anything else is left to filter-parser (ok false).
 func simplePath(path string) (p filter.Path, ok bool) {
-	plain := func(s string) bool {
-		if s == "" {
-			return false
-		}
-		for _, c := range s {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == ':' || c == '_' || c == '-' || c == '$') {
-				return false
-			}
-		}
-		return true
-	}
 	open := strings.IndexByte(path, '[')
 	if open < 0 {
-		if !plain(path) || strings.Count(path[strings.LastIndexByte(path, ':')+1:], ".") > 1 {
+		if !attrPathText(path) || strings.Count(path[strings.LastIndexByte(path, ':')+1:], ".") > 1 {
 			return p, false
 		}
 		return filter.Path{AttributePath: attrPath(path)}, true
 	}
 	name, rest := path[:open], path[open+1:]
 	end := strings.LastIndexByte(rest, ']')
-	if end < 0 || !plain(name) || strings.Contains(name[strings.LastIndexByte(name, ':')+1:], ".") {
+	if end < 0 || !attrPathText(name) || strings.Contains(name[strings.LastIndexByte(name, ':')+1:], ".") {
 		return p, false
 	}
 	inner, after := rest[:end], rest[end+1:]
@@ -43,7 +32,7 @@ func simplePath(path string) (p filter.Path, ok bool) {
 	p.AttributePath = attrPath(name)
 	if after != "" {
 		sub, found := strings.CutPrefix(after, ".")
-		if !found || !plain(sub) || strings.ContainsAny(sub, ".:") {
+		if !found || !attrPathText(sub) || strings.ContainsAny(sub, ".:") {
 			return p, false
 		}
 		p.SubAttribute = &sub

@@ -77,26 +77,51 @@ var canceled = func() context.Context {
 }()
 
 // direct reports whether a statement may go to the pool: a read that locks
-// nothing, before the transaction began or held anything back.
+// nothing, before the transaction began or held back any write (a check
+// alone is no write: a read need not see it).
 func (l *lazyTx) direct(query string) bool {
-	if l.tx != nil || len(l.pending) > 0 || len(l.events) > 0 || l.err != nil {
+	if l.tx != nil || len(l.events) > 0 || l.err != nil {
 		return false
 	}
-	u := strings.ToUpper(strings.TrimSpace(query))
+	for _, w := range l.pending {
+		if w.sql != "" {
+			return false
+		}
+	}
+	q := strings.TrimSpace(query)
 	switch {
-	case strings.HasPrefix(u, "SELECT"):
-	case strings.HasPrefix(u, "WITH"):
+	case hasPrefixFold(q, "SELECT"):
+	case hasPrefixFold(q, "WITH"):
 		// A CTE may write: only one that cannot is a read.
 		for _, w := range []string{"INSERT ", "UPDATE ", "DELETE ", "MERGE "} {
-			if strings.Contains(u, w) {
+			if containsFold(q, w) {
 				return false
 			}
 		}
 	default:
 		return false
 	}
-	return !strings.Contains(u, " FOR UPDATE") && !strings.Contains(u, " FOR SHARE") &&
-		!strings.Contains(u, " FOR NO KEY") && !strings.Contains(u, " FOR KEY SHARE") && !strings.Contains(u, "ADVISORY")
+	for _, lock := range []string{" FOR UPDATE", " FOR SHARE", " FOR NO KEY", " FOR KEY SHARE", "ADVISORY"} {
+		if containsFold(q, lock) {
+			return false
+		}
+	}
+	return true
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// containsFold is strings.Contains ignoring ASCII case, without the copy
+// strings.ToUpper makes of every read's text.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // conn begins the transaction if it has not begun and sends what is held
@@ -337,9 +362,13 @@ func refusal(ws []deferred, err error) error {
 			return errStrict
 		}
 	}
+	// Each write's fix knows its own constraints; the first that knows
+	// the error says what it is.
 	for _, w := range ws {
 		if w.fix != nil {
-			err = w.fix(err)
+			if fixed := w.fix(err); fixed != err {
+				return fixed
+			}
 		}
 	}
 	return err

@@ -1,6 +1,13 @@
 package sqlstore
 
-import "testing"
+import (
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/scimd/scimd/store"
+)
 
 func TestRenumber(t *testing.T) {
 	for _, c := range []struct {
@@ -40,5 +47,29 @@ func TestDirectReads(t *testing.T) {
 	held := &lazyTx{pending: []deferred{{sql: `INSERT INTO audit VALUES ($1)`}}}
 	if held.direct(`SELECT 1`) {
 		t.Error("a read after a held-back write went to the pool: it would not see the write")
+	}
+}
+
+// TestRefusalNamesTheFailingWrite: a combined statement's error is
+// translated by the fix of the write whose constraint failed, whichever
+// order the writes are in.
+func TestRefusalNamesTheFailingWrite(t *testing.T) {
+	member := deferred{sql: "INSERT INTO group_members ...", fix: memberFKError}
+	audit := deferred{sql: "INSERT INTO audit ...", fix: tenantGone}
+	for _, c := range []struct {
+		constraint string
+		want       error
+	}{
+		{"audit_tenant_id_fkey", store.ErrTenantGone},
+		{"group_members_group_id_fkey", store.ErrNotFound},
+	} {
+		err := refusal([]deferred{member, audit}, &pgconn.PgError{Code: "23503", ConstraintName: c.constraint})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v; want %v", c.constraint, err, c.want)
+		}
+	}
+	err := refusal([]deferred{audit, member}, &pgconn.PgError{Code: "23503", ConstraintName: "group_members_member_user_id_fkey"})
+	if !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("a member deleted meanwhile: %v; want ErrInvalid", err)
 	}
 }

@@ -165,10 +165,13 @@ func memberFKError(err error) error {
 	if !errors.As(err, &pgErr) || pgErr.Code != "23503" {
 		return err
 	}
-	if pgErr.ConstraintName == "group_members_group_id_fkey" {
+	switch {
+	case pgErr.ConstraintName == "group_members_group_id_fkey":
 		return store.ErrNotFound
+	case strings.HasPrefix(pgErr.ConstraintName, "group_members_"):
+		return store.Invalidf("a member was deleted while it was being added")
 	}
-	return store.Invalidf("a member was deleted while it was being added")
+	return err // another table's (sent in one statement with the member)
 }
 
 // checkCycle refuses to add child to the group when the group is already

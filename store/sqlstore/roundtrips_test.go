@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,9 +74,9 @@ func TestWriteRoundTrips(t *testing.T) {
 	}
 	idp := account.IdP(store.Token{ID: "tok", Label: "okta", TenantID: tn.ID, Authority: store.AuthorityAdmin}, "req")
 	user := func(i int) *store.User {
-		return &store.User{UserName: "u" + itoa(i) + "@example.com", ExternalID: "ext-" + itoa(i), DisplayName: "U " + itoa(i),
-			Name:   store.Name{GivenName: "U", FamilyName: itoa(i)},
-			Values: map[string][]store.Value{"emails": {{Value: "u" + itoa(i) + "@example.com", Type: "work", Primary: true}}}}
+		return &store.User{UserName: "u" + strconv.Itoa(i) + "@example.com", ExternalID: "ext-" + strconv.Itoa(i), DisplayName: "U " + strconv.Itoa(i),
+			Name:   store.Name{GivenName: "U", FamilyName: strconv.Itoa(i)},
+			Values: map[string][]store.Value{"emails": {{Value: "u" + strconv.Itoa(i) + "@example.com", Type: "work", Primary: true}}}}
 	}
 	// The first of each shape prepares its statements; the counts are of
 	// the second.
@@ -109,7 +110,7 @@ func TestWriteRoundTrips(t *testing.T) {
 		big = append(big, store.Member{ID: u.ID})
 	}
 	for _, members := range [][]store.Member{nil, big} {
-		g, err := svc.CreateGroup(ctx, idp, tn.ID, account.GroupInput{Group: &store.Group{DisplayName: "g" + itoa(len(members)), Members: members}})
+		g, err := svc.CreateGroup(ctx, idp, tn.ID, account.GroupInput{Group: &store.Group{DisplayName: "g" + strconv.Itoa(len(members)), Members: members}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,15 +155,4 @@ func TestWriteRoundTrips(t *testing.T) {
 			t.Fatalf("the group's feed has %d member events; want %d", n, len(members)+4)
 		}
 	}
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
